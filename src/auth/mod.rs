@@ -1,0 +1,11 @@
+//! Authentication: password hashing, access tokens (JWT), refresh-token rotation, the
+//! `AuthUser` extractor, and the account use-cases built on them.
+
+pub mod accounts;
+pub mod extractor;
+pub mod jwt;
+pub mod password;
+pub mod refresh;
+pub mod sessions;
+
+pub use extractor::AuthUser;

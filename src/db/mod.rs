@@ -1,0 +1,208 @@
+//! Storage: one diesel `MultiConnection` over SQLite and PostgreSQL, its pool and migrations.
+//!
+//! Engine differences (pragmas, immediate transactions, migrations) stay in this module; the
+//! rest of the code only sees [`DbConn`] and [`Pool`].
+
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite writer waits for the lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    /// A SQLite file (`sqlite://path/to/file.db`, relative to the working directory).
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL, passed to libpq as it is.
+    Postgres(String),
+}
+
+impl DatabaseLocation {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(
+                    "sqlite:// needs a file path, e.g. sqlite://data/pain-journal.db".into(),
+                );
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err("must start with sqlite:// or postgres://".into())
+        }
+    }
+
+    fn connection_string(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.to_string_lossy().into_owned(),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+/// Per-connection SQLite settings; WAL is set once before the pool exists (see [`connect`]).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON; \
+                 PRAGMA synchronous = NORMAL;"
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the database, runs pending migrations and builds the pool.
+///
+/// A first plain connection is made before the pool because `MultiConnection::establish`
+/// hides the real cause ("Invalid connection url") of a failure such as a wrong password.
+pub fn connect(location: &DatabaseLocation, pool_size: u32) -> Result<Pool, String> {
+    match location {
+        DatabaseLocation::Sqlite(path) => {
+            create_parent_dir(path)?;
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;"
+            ))
+            .map_err(|e| format!("cannot set WAL mode on {}: {e}", path.display()))?;
+            run_migrations_on(&mut conn, SQLITE_MIGRATIONS)?;
+        }
+        DatabaseLocation::Postgres(url) => {
+            let mut conn = PgConnection::establish(url)
+                .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+            run_migrations_on(&mut conn, POSTGRES_MIGRATIONS)?;
+        }
+    }
+    let manager = ConnectionManager::<DbConn>::new(location.connection_string());
+    diesel::r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| format!("cannot build the connection pool: {e}"))
+}
+
+/// Runs pending migrations only (the `migrate` command).
+pub fn migrate(location: &DatabaseLocation) -> Result<(), String> {
+    connect(location, 1).map(|_| ())
+}
+
+fn create_parent_dir(path: &Path) -> Result<(), String> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create directory {}: {e}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+fn run_migrations_on<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<(), String>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|_| ())
+        .map_err(|e| format!("migrations failed: {e}"))
+}
+
+impl DbConn {
+    /// Runs `f` in a transaction that holds the write lock from its first statement.
+    ///
+    /// SQLite's default (deferred) transaction upgrades to a writer lazily and then fails with
+    /// SQLITE_BUSY without honouring the busy timeout when another writer got in first, so
+    /// every transaction that reads and then writes must begin IMMEDIATE there. PostgreSQL
+    /// uses an ordinary transaction (row locks are taken by the queries themselves).
+    pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConn::Pg(_) => self.transaction(f),
+            DbConn::Sqlite(inner) => {
+                AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+                match f(self) {
+                    Ok(value) => {
+                        <DbConn as Connection>::TransactionManager::commit_transaction(self)?;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        <DbConn as Connection>::TransactionManager::rollback_transaction(self)?;
+                        Err(error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers whether the database responds (the readiness probe).
+    pub fn ping(&mut self) -> QueryResult<()> {
+        diesel::sql_query("SELECT 1").execute(self).map(|_| ())
+    }
+}
+
+/// The current instant as stored: UTC, truncated to microseconds so that both engines
+/// give back exactly what was written.
+pub fn now() -> NaiveDateTime {
+    truncate_to_micros(Utc::now().naive_utc())
+}
+
+pub fn truncate_to_micros(t: NaiveDateTime) -> NaiveDateTime {
+    let nanos = t.nanosecond();
+    t.with_nanosecond(nanos - nanos % 1_000).unwrap_or(t)
+}
+
+/// True when a diesel error is a unique-constraint violation (e.g. an email registered twice
+/// by two concurrent requests).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Runs blocking database work on the blocking thread pool with a pooled connection, so the
+/// async workers never wait on I/O.
+pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, crate::error::ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(crate::error::ApiError::internal)?
+}

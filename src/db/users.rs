@@ -1,0 +1,149 @@
+//! The `users` table: accounts, their change counter and their failed-login count.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::DbConn;
+use crate::domain::UserId;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub timezone: String,
+    pub change_seq: i64,
+    pub failed_logins: i32,
+    pub failed_login_window_start: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: &'a str,
+    pub timezone: &'a str,
+    pub change_seq: i64,
+    pub failed_logins: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, user: &NewUser<'_>) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, user_id: &UserId) -> QueryResult<UserRow> {
+    users::table
+        .filter(users::id.eq(user_id.as_str()))
+        .select(users::all_columns)
+        .first(conn)
+}
+
+/// Looks an account up by its (already case-folded) email: the only query not keyed by a
+/// user id, because login is how a user id is learnt.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::all_columns)
+        .first(conn)
+        .optional()
+}
+
+/// Changes the profile fields; `None` leaves a field as it is.
+pub fn update_profile(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    display_name: Option<Option<&str>>,
+    timezone: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<UserRow> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = users, treat_none_as_null = false)]
+    struct ProfileChanges<'a> {
+        display_name: Option<Option<&'a str>>,
+        timezone: Option<&'a str>,
+        updated_at: NaiveDateTime,
+    }
+    diesel::update(users::table.filter(users::id.eq(user_id.as_str())))
+        .set(ProfileChanges {
+            display_name,
+            timezone,
+            updated_at: now,
+        })
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::id.eq(user_id.as_str())))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Records one failed login: starts a new counting window when the last one has ended.
+pub fn record_failed_login(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    now: NaiveDateTime,
+    window: chrono::Duration,
+) -> QueryResult<()> {
+    let user = find(conn, user_id)?;
+    let window_open = user
+        .failed_login_window_start
+        .is_some_and(|start| start + window > now);
+    let (count, start) = if window_open {
+        (
+            user.failed_logins.saturating_add(1),
+            user.failed_login_window_start,
+        )
+    } else {
+        (1, Some(now))
+    };
+    diesel::update(users::table.filter(users::id.eq(user_id.as_str())))
+        .set((
+            users::failed_logins.eq(count),
+            users::failed_login_window_start.eq(start),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn clear_failed_logins(conn: &mut DbConn, user_id: &UserId) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .filter(users::id.eq(user_id.as_str()))
+            .filter(users::failed_logins.ne(0)),
+    )
+    .set((
+        users::failed_logins.eq(0),
+        users::failed_login_window_start.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Erases the account; every table's rows of this user go with it (`ON DELETE CASCADE`).
+pub fn delete(conn: &mut DbConn, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.filter(users::id.eq(user_id.as_str()))).execute(conn)
+}

@@ -1,0 +1,12 @@
+//! pain-journal: the backend a sciatica / chronic-pain journal app syncs to.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,67 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations.
+//!
+//! The same document is checked in as `openapi/openapi.json`; a test fails when they differ.
+//! Regenerate with `cargo run -- openapi > openapi/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pain-journal",
+        description = "Backend of a sciatica / chronic-pain journal: pain, painkillers, massage \
+                       sessions, and whether massage lowers painkiller use. Errors are \
+                       application/problem+json (RFC 7807).",
+    ),
+    paths(
+        routes::health::live,
+        routes::health::ready,
+        routes::auth::register,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::me::get_me,
+        routes::me::patch_me,
+        routes::me::delete_me,
+        routes::me::list_sessions,
+        routes::me::revoke_session,
+        routes::me::change_password,
+    ),
+    components(schemas(crate::error::Problem, crate::domain::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "me", description = "The signed-in user's account and devices"),
+        (name = "ops", description = "Probes and documentation"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as checked in: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

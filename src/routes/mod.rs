@@ -1,0 +1,92 @@
+//! HTTP: thin handlers and their request/response types. Each handler extracts, calls one
+//! use-case function and maps the result.
+
+pub mod auth;
+pub mod health;
+pub mod me;
+mod rate_limit;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::error::ApiError;
+pub use rate_limit::{auth_rate_limit, AuthRateLimit};
+
+/// Largest JSON body accepted by the account routes.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// Every error actix raises before a handler runs (bad JSON, wrong content type, oversized
+/// body, bad path or query) becomes a problem+json answer.
+pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_BODY_LIMIT)
+            .error_handler(|err, _req| ApiError::from(err).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::BadRequest(format!("Invalid query string: {err}")).into()
+    }))
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|err, _req| ApiError::BadRequest(format!("Invalid path: {err}")).into()),
+    );
+}
+
+/// The `/v1` API.
+pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
+    let limited = || actix_governor::Governor::new(rate_limit);
+    cfg.service(
+        web::scope("/v1")
+            .service(
+                web::resource("/auth/register")
+                    .wrap(limited())
+                    .route(web::post().to(auth::register))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/auth/login")
+                    .wrap(limited())
+                    .route(web::post().to(auth::login))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/auth/refresh")
+                    .route(web::post().to(auth::refresh))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/auth/logout")
+                    .route(web::post().to(auth::logout))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/me")
+                    .route(web::get().to(me::get_me))
+                    .route(web::patch().to(me::patch_me))
+                    .route(web::delete().to(me::delete_me))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/me/sessions")
+                    .route(web::get().to(me::list_sessions))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/me/sessions/{id}")
+                    .route(web::delete().to(me::revoke_session))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/me/password")
+                    .route(web::post().to(me::change_password))
+                    .default_service(web::to(method_not_allowed)),
+            ),
+    );
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

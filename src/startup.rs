@@ -1,0 +1,71 @@
+//! The Application: pool, migrations and the HTTP server on a bound listener.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::openapi::ApiDoc;
+use crate::routes::{self, auth_rate_limit};
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (running migrations) and binds `settings.bind_addr`; port 0
+    /// picks a free port (tests).
+    pub fn build(settings: &Settings) -> Result<Self, String> {
+        let pool = crate::db::connect(&settings.database, settings.db_pool_size)?;
+        let listener = TcpListener::bind(settings.bind_addr)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let state = web::Data::new(AppState::new(settings, pool));
+        // Built once, outside the worker factory, so all workers share one counter per address.
+        let rate_limit = auth_rate_limit(settings.auth_requests_per_minute);
+        let openapi = ApiDoc::openapi();
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(routes::extractor_configs)
+                .route("/health/live", web::get().to(routes::health::live))
+                .route("/health/ready", web::get().to(routes::health::ready))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .configure(|cfg| routes::v1(cfg, &rate_limit))
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|e| format!("cannot serve: {e}"))?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
