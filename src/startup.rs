@@ -61,6 +61,11 @@ impl Application {
         })
     }
 
+    /// Stops the server (tests use it to shut down before dropping their database).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -28,8 +28,10 @@ pub struct PatchMeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
-    /// Applies to entries recorded from now on; recorded days keep their date.
-    pub timezone: Option<String>,
+    /// Applies to entries recorded from now on; recorded days keep their date. Cannot be null.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,7 +88,8 @@ pub async fn patch_me(
     };
     let timezone = match body.timezone {
         None => Some(None),
-        Some(raw) => errors.check("timezone", Timezone::parse(&raw)).map(Some),
+        Some(None) => errors.check("timezone", Err("cannot be removed, only changed".into())),
+        Some(Some(raw)) => errors.check("timezone", Timezone::parse(&raw)).map(Some),
     };
     errors.into_result().map_err(ApiError::Validation)?;
     let change = ProfileChange {
