@@ -3,6 +3,8 @@
 //! Engine differences (pragmas, immediate transactions, migrations) stay in this module; the
 //! rest of the code only sees [`DbConn`] and [`Pool`].
 
+pub mod change_seq;
+pub mod journal;
 pub mod schema;
 pub mod sessions;
 pub mod users;
@@ -147,20 +149,44 @@ impl DbConn {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        let begin = match self {
+            DbConn::Pg(_) => "BEGIN",
+            DbConn::Sqlite(_) => "BEGIN IMMEDIATE",
+        };
+        self.transaction_from(begin, f)
+    }
+
+    /// Runs `f` on one consistent snapshot: several reads that must agree with each other
+    /// (REPEATABLE READ on PostgreSQL; a read transaction in WAL mode on SQLite).
+    pub fn read_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let begin = match self {
+            DbConn::Pg(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            DbConn::Sqlite(_) => "BEGIN DEFERRED",
+        };
+        self.transaction_from(begin, f)
+    }
+
+    fn transaction_from<T, E, F>(&mut self, begin: &str, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
         match self {
-            DbConn::Pg(_) => self.transaction(f),
-            DbConn::Sqlite(inner) => {
-                AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-                match f(self) {
-                    Ok(value) => {
-                        <DbConn as Connection>::TransactionManager::commit_transaction(self)?;
-                        Ok(value)
-                    }
-                    Err(error) => {
-                        <DbConn as Connection>::TransactionManager::rollback_transaction(self)?;
-                        Err(error)
-                    }
-                }
+            DbConn::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, begin)?,
+            DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, begin)?,
+        }
+        match f(self) {
+            Ok(value) => {
+                <DbConn as Connection>::TransactionManager::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(error) => {
+                <DbConn as Connection>::TransactionManager::rollback_transaction(self)?;
+                Err(error)
             }
         }
     }

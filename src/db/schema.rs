@@ -33,5 +33,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    medications (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        name -> Text,
+        drug_class -> Text,
+        opioid -> Nullable<Text>,
+        strength -> Double,
+        strength_unit -> Text,
+        form -> Text,
+        active -> Bool,
+        version -> BigInt,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pain_entries (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        recorded_at -> Timestamp,
+        local_date -> Date,
+        intensity -> Integer,
+        back_pain -> Nullable<Integer>,
+        leg_pain -> Nullable<Integer>,
+        regions -> Text,
+        qualities -> Text,
+        triggers -> Text,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    medication_intakes (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        medication_id -> Text,
+        taken_at -> Timestamp,
+        local_date -> Date,
+        quantity -> Double,
+        notes -> Nullable<Text>,
+        dose_mg -> Nullable<Double>,
+        mme -> Nullable<Double>,
+        mme_table -> Nullable<Text>,
+        version -> BigInt,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    massage_sessions (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        started_at -> Timestamp,
+        local_date -> Date,
+        duration_min -> Integer,
+        kind -> Text,
+        pressure -> Nullable<Text>,
+        therapist -> Nullable<Text>,
+        regions -> Text,
+        pain_before -> Nullable<Integer>,
+        pain_after -> Nullable<Integer>,
+        soreness_next_day -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_ins (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        answered_at -> Timestamp,
+        local_date -> Date,
+        kind -> Text,
+        items -> Text,
+        score -> Double,
+        version -> BigInt,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    medications,
+    pain_entries,
+    medication_intakes,
+    massage_sessions,
+    check_ins
+);

@@ -2,6 +2,8 @@
 
 mod account;
 mod ids;
+pub mod journal;
+pub mod mme;
 
 pub use account::{DisplayName, Email, NewPassword, Role, Timezone};
 pub use ids::{SessionFamilyId, SessionId, UserId};

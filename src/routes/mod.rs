@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod journal;
 pub mod me;
 mod rate_limit;
 
@@ -34,7 +35,7 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
 /// The `/v1` API.
 pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
     let limited = || actix_governor::Governor::new(rate_limit);
-    cfg.service(
+    cfg.configure(journal::configure).service(
         web::scope("/v1")
             .service(
                 web::resource("/auth/register")

@@ -1,0 +1,23 @@
+//! `medications`: the patient's own list of painkillers.
+
+use chrono::NaiveDateTime;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = medications, treat_none_as_null = true)]
+pub struct MedicationRow {
+    pub user_id: String,
+    pub id: String,
+    pub name: String,
+    pub drug_class: String,
+    pub opioid: Option<String>,
+    pub strength: f64,
+    pub strength_unit: String,
+    pub form: String,
+    pub active: bool,
+    pub version: i64,
+    pub deleted: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+super::journal_queries!(medications, MedicationRow, created_at, dated: false);

@@ -1,0 +1,99 @@
+//! The five journal tables: rows and their queries. Every query takes the owner's id.
+//!
+//! The queries are the same for every table but for the table and its time column, so one
+//! small macro writes them; each table's file holds its row type.
+
+pub mod check_ins;
+pub mod massage_sessions;
+pub mod medication_intakes;
+pub mod medications;
+pub mod pain_entries;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// Which rows a list wants: live rows, newest first, optionally within local days, and
+/// strictly after a cursor position (time, id) in that order.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub before: Option<(NaiveDateTime, String)>,
+}
+
+/// Writes `find`, `insert`, `update` and `list` for a journal table whose rows are `$row`,
+/// ordered by `$time` (an instant column) and id.
+macro_rules! journal_queries {
+    ($table:ident, $row:ident, $time:ident, dated: $dated:tt) => {
+        use diesel::prelude::*;
+
+        use crate::db::journal::ListFilter;
+        use crate::db::schema::$table;
+        use crate::db::DbConn;
+        use crate::domain::UserId;
+
+        /// The row with this id, live or tombstone.
+        pub fn find(conn: &mut DbConn, user_id: &UserId, id: &str) -> QueryResult<Option<$row>> {
+            $table::table
+                .filter($table::user_id.eq(user_id.as_str()))
+                .filter($table::id.eq(id))
+                .select($table::all_columns)
+                .first(conn)
+                .optional()
+        }
+
+        pub fn insert(conn: &mut DbConn, row: &$row) -> QueryResult<()> {
+            diesel::insert_into($table::table).values(row).execute(conn).map(|_| ())
+        }
+
+        /// Writes every column of `row` over the stored row of the same owner and id.
+        pub fn update(conn: &mut DbConn, row: &$row) -> QueryResult<()> {
+            diesel::update(
+                $table::table
+                    .filter($table::user_id.eq(&row.user_id))
+                    .filter($table::id.eq(&row.id)),
+            )
+            .set(row)
+            .execute(conn)
+            .map(|_| ())
+        }
+
+        /// Live rows, newest first; at most `limit`.
+        pub fn list(
+            conn: &mut DbConn,
+            user_id: &UserId,
+            filter: &ListFilter,
+            limit: i64,
+        ) -> QueryResult<Vec<$row>> {
+            let mut query = $table::table
+                .filter($table::user_id.eq(user_id.as_str()))
+                .filter($table::deleted.eq(false))
+                .into_boxed();
+            $crate::db::journal::journal_queries!(@dates $dated, query, $table, filter);
+            if let Some((time, id)) = &filter.before {
+                query = query.filter(
+                    $table::$time
+                        .lt(*time)
+                        .or($table::$time.eq(*time).and($table::id.lt(id.clone()))),
+                );
+            }
+            query
+                .order(($table::$time.desc(), $table::id.desc()))
+                .limit(limit)
+                .select($table::all_columns)
+                .load(conn)
+        }
+    };
+    (@dates true, $query:ident, $table:ident, $filter:ident) => {
+        if let Some(from) = $filter.from {
+            $query = $query.filter($table::local_date.ge(from));
+        }
+        if let Some(to) = $filter.to {
+            $query = $query.filter($table::local_date.le(to));
+        }
+    };
+    (@dates false, $query:ident, $table:ident, $filter:ident) => {
+        let _ = $filter;
+    };
+}
+
+pub(crate) use journal_queries;

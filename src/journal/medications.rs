@@ -1,0 +1,263 @@
+//! Medications: the patient's own list of painkillers, with what one unit contains.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{delegate_queries, rfc3339, unreadable, Resource, RowMeta};
+use crate::db::journal::medications::{self as table, MedicationRow};
+use crate::db::DbConn;
+use crate::domain::journal::{DoseForm, DrugClass, Opioid, StrengthUnit};
+use crate::domain::mme::DoseFacts;
+use crate::domain::{FieldError, FieldErrors};
+use crate::error::ApiError;
+
+/// A medication as the client sends it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "med-oxy-5",
+    "name": "Oxycodone 5 mg",
+    "drug_class": "opioid",
+    "opioid": "oxycodone",
+    "strength": 5,
+    "strength_unit": "mg",
+    "form": "tablet",
+    "active": true
+}))]
+pub struct MedicationInput {
+    pub id: Option<String>,
+    /// 1–200 characters, e.g. "Ibuprofen 400".
+    pub name: String,
+    /// `opioid`, `nsaid`, `acetaminophen`, `gabapentinoid`, `muscle_relaxant`,
+    /// `corticosteroid`, `other`.
+    pub drug_class: String,
+    /// Required for opioids, absent otherwise: `codeine`, `hydrocodone`, `hydromorphone`,
+    /// `methadone`, `morphine`, `oxycodone`, `oxymorphone`, `tapentadol`, `tramadol`,
+    /// `fentanyl_patch`.
+    pub opioid: Option<String>,
+    /// Amount in one unit of `form` (per ml for liquids), > 0.
+    pub strength: f64,
+    /// `mg` (default), or `mcg_per_hour` for a patch.
+    #[serde(default = "default_unit")]
+    pub strength_unit: String,
+    /// `tablet`, `capsule`, `liquid_ml`, `patch`, `injection`, `other`.
+    pub form: String,
+    /// Still taken (default true); inactive ones stay in history.
+    #[serde(default = "default_active")]
+    pub active: bool,
+}
+
+fn default_unit() -> String {
+    StrengthUnit::Mg.as_str().to_owned()
+}
+
+fn default_active() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Medication {
+    pub id: String,
+    pub name: String,
+    pub drug_class: String,
+    pub opioid: Option<String>,
+    pub strength: f64,
+    pub strength_unit: String,
+    pub form: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct MedicationDraft {
+    name: String,
+    drug_class: DrugClass,
+    opioid: Option<Opioid>,
+    strength: f64,
+    unit: StrengthUnit,
+    form: DoseForm,
+    active: bool,
+}
+
+pub const NAME_MAX_CHARS: usize = 200;
+pub const MAX_STRENGTH: f64 = 100_000.0;
+
+fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+        return Err(format!("must be 1 to {NAME_MAX_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_strength(raw: f64) -> Result<f64, String> {
+    if raw.is_finite() && raw > 0.0 && raw <= MAX_STRENGTH {
+        Ok(raw)
+    } else {
+        Err(format!(
+            "must be a number above 0 and at most {MAX_STRENGTH}"
+        ))
+    }
+}
+
+/// The dose arithmetic of a stored medication (for its intakes).
+pub fn dose_facts(row: &MedicationRow) -> Option<DoseFacts> {
+    Some(DoseFacts {
+        opioid: row.opioid.as_deref().map(Opioid::parse).transpose().ok()?,
+        strength: row.strength,
+        unit: StrengthUnit::parse(&row.strength_unit).ok()?,
+        form: DoseForm::parse(&row.form).ok()?,
+    })
+}
+
+pub struct Medications;
+
+impl Resource for Medications {
+    type Row = MedicationRow;
+    type Input = MedicationInput;
+    type Draft = MedicationDraft;
+    type View = Medication;
+    const DATED: bool = false;
+
+    fn input_id(input: &MedicationInput) -> Option<&str> {
+        input.id.as_deref()
+    }
+
+    fn parse(
+        input: &MedicationInput,
+        _now: DateTime<Utc>,
+    ) -> Result<MedicationDraft, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", parse_name(&input.name));
+        let drug_class = errors.check("drug_class", DrugClass::parse(&input.drug_class));
+        let opioid = errors.check(
+            "opioid",
+            input.opioid.as_deref().map(Opioid::parse).transpose(),
+        );
+        let strength = errors.check("strength", parse_strength(input.strength));
+        let unit = errors.check("strength_unit", StrengthUnit::parse(&input.strength_unit));
+        let form = errors.check("form", DoseForm::parse(&input.form));
+        match (drug_class, opioid) {
+            (Some(DrugClass::Opioid), Some(None)) => {
+                errors.check::<()>(
+                    "opioid",
+                    Err("is required when drug_class is opioid".into()),
+                );
+            }
+            (Some(class), Some(Some(_))) if class != DrugClass::Opioid => {
+                errors.check::<()>("opioid", Err("is only for drug_class opioid".into()));
+            }
+            _ => {}
+        }
+        let is_patch_opioid = opioid == Some(Some(Opioid::FentanylPatch));
+        match unit {
+            Some(StrengthUnit::McgPerHour) if form != Some(DoseForm::Patch) => {
+                errors.check::<()>(
+                    "strength_unit",
+                    Err("mcg_per_hour is only for form patch".into()),
+                );
+            }
+            Some(StrengthUnit::Mg) if is_patch_opioid => {
+                errors.check::<()>(
+                    "strength_unit",
+                    Err("a fentanyl patch is dosed in mcg_per_hour".into()),
+                );
+            }
+            _ => {}
+        }
+        if is_patch_opioid && form.is_some() && form != Some(DoseForm::Patch) {
+            errors.check::<()>("form", Err("a fentanyl patch has form patch".into()));
+        }
+        errors.into_result()?;
+        let draft = || {
+            Some(MedicationDraft {
+                name: name?,
+                drug_class: drug_class?,
+                opioid: opioid?,
+                strength: strength?,
+                unit: unit?,
+                form: form?,
+                active: input.active,
+            })
+        };
+        draft().ok_or_else(unreadable)
+    }
+
+    fn input_from_row(row: &MedicationRow) -> MedicationInput {
+        MedicationInput {
+            id: Some(row.id.clone()),
+            name: row.name.clone(),
+            drug_class: row.drug_class.clone(),
+            opioid: row.opioid.clone(),
+            strength: row.strength,
+            strength_unit: row.strength_unit.clone(),
+            form: row.form.clone(),
+            active: row.active,
+        }
+    }
+
+    fn build_row(
+        _conn: &mut DbConn,
+        draft: MedicationDraft,
+        meta: RowMeta<'_>,
+        previous: Option<&MedicationRow>,
+    ) -> Result<MedicationRow, ApiError> {
+        Ok(MedicationRow {
+            user_id: meta.user_id.to_string(),
+            id: meta.id.as_str().to_owned(),
+            name: draft.name,
+            drug_class: draft.drug_class.as_str().to_owned(),
+            opioid: draft.opioid.map(|o| o.as_str().to_owned()),
+            strength: draft.strength,
+            strength_unit: draft.unit.as_str().to_owned(),
+            form: draft.form.as_str().to_owned(),
+            active: draft.active,
+            version: meta.version,
+            deleted: false,
+            created_at: previous.map_or(meta.now, |p| p.created_at),
+            updated_at: meta.now,
+        })
+    }
+
+    fn tombstone(row: &MedicationRow, version: i64, now: NaiveDateTime) -> MedicationRow {
+        MedicationRow {
+            version,
+            deleted: true,
+            active: false,
+            updated_at: now,
+            ..row.clone()
+        }
+    }
+
+    fn view(row: &MedicationRow) -> Medication {
+        Medication {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            drug_class: row.drug_class.clone(),
+            opioid: row.opioid.clone(),
+            strength: row.strength,
+            strength_unit: row.strength_unit.clone(),
+            form: row.form.clone(),
+            active: row.active,
+            version: row.version,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        }
+    }
+
+    fn is_deleted(row: &MedicationRow) -> bool {
+        row.deleted
+    }
+
+    fn sort_key(row: &MedicationRow) -> (NaiveDateTime, String) {
+        (row.created_at, row.id.clone())
+    }
+
+    delegate_queries!(table, MedicationRow);
+}

@@ -1,0 +1,327 @@
+//! The journal use-cases: create (idempotent by client id), read, change, delete (tombstone)
+//! and list, the same for all five kinds of entry.
+//!
+//! Each kind implements [`Resource`]: how its request is parsed into a [`Resource::Draft`]
+//! (valid values only), how a draft becomes a row, and how a row is shown. The operations
+//! below then hold the rules once: ownership in every query, one change number per write
+//! taken from the user's counter, tombstones instead of deletes.
+
+pub mod check_ins;
+pub mod days;
+pub mod massage_sessions;
+pub mod medication_intakes;
+pub mod medications;
+mod paging;
+pub mod pain_entries;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::db::{self, change_seq, journal::ListFilter, DbConn};
+use crate::domain::journal::ClientId;
+use crate::domain::{FieldError, Timezone, UserId};
+use crate::error::ApiError;
+use crate::state::AppState;
+pub use paging::{ListParams, Page};
+
+/// What a new or rewritten row needs besides the client's values.
+pub struct RowMeta<'a> {
+    pub user_id: &'a UserId,
+    pub id: &'a ClientId,
+    pub version: i64,
+    pub timezone: Timezone,
+    pub now: NaiveDateTime,
+}
+
+/// One kind of journal entry.
+pub trait Resource: 'static {
+    type Row: Clone + Send + 'static;
+    /// The request body of a create (and, merged over the stored values, of a PATCH).
+    type Input: Serialize + DeserializeOwned + Send + 'static;
+    /// The client's values, validated; equal drafts mean an idempotent repeat.
+    type Draft: PartialEq + Send;
+    /// What the API answers.
+    type View: Serialize + Send + 'static;
+
+    /// Whether the kind has a local day (all but medications), so `from`/`to` apply.
+    const DATED: bool = true;
+
+    fn input_id(input: &Self::Input) -> Option<&str>;
+    fn parse(input: &Self::Input, now: DateTime<Utc>) -> Result<Self::Draft, Vec<FieldError>>;
+    /// The stored values as a request would send them.
+    fn input_from_row(row: &Self::Row) -> Self::Input;
+    /// Builds the row to store. `previous` is the stored row on a change. May look at other
+    /// rows of the same user (an intake's medication).
+    fn build_row(
+        conn: &mut DbConn,
+        draft: Self::Draft,
+        meta: RowMeta<'_>,
+        previous: Option<&Self::Row>,
+    ) -> Result<Self::Row, ApiError>;
+    /// The row as a tombstone: deleted, with free text removed.
+    fn tombstone(row: &Self::Row, version: i64, now: NaiveDateTime) -> Self::Row;
+    fn view(row: &Self::Row) -> Self::View;
+    fn is_deleted(row: &Self::Row) -> bool;
+    /// The position of a row in lists: (time, id), newest first.
+    fn sort_key(row: &Self::Row) -> (NaiveDateTime, String);
+
+    fn find(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        id: &str,
+    ) -> diesel::QueryResult<Option<Self::Row>>;
+    fn insert(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<()>;
+    fn update(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<()>;
+    fn list(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        filter: &ListFilter,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<Self::Row>>;
+}
+
+/// A create's outcome: new (201) or the same entry sent again (200).
+pub enum Saved<V> {
+    Created(V),
+    Existing(V),
+}
+
+/// Writes a [`Resource`]'s query methods by calling the table module's functions.
+macro_rules! delegate_queries {
+    ($table:ident, $row:ty) => {
+        fn find(
+            conn: &mut crate::db::DbConn,
+            user_id: &crate::domain::UserId,
+            id: &str,
+        ) -> diesel::QueryResult<Option<$row>> {
+            $table::find(conn, user_id, id)
+        }
+
+        fn insert(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<()> {
+            $table::insert(conn, row)
+        }
+
+        fn update(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<()> {
+            $table::update(conn, row)
+        }
+
+        fn list(
+            conn: &mut crate::db::DbConn,
+            user_id: &crate::domain::UserId,
+            filter: &crate::db::journal::ListFilter,
+            limit: i64,
+        ) -> diesel::QueryResult<Vec<$row>> {
+            $table::list(conn, user_id, filter, limit)
+        }
+    };
+}
+pub(crate) use delegate_queries;
+
+/// For a draft that failed without naming a field (cannot happen once every field parsed).
+pub(crate) fn unreadable() -> Vec<FieldError> {
+    vec![FieldError::new("body", "could not be read")]
+}
+
+fn validation(errors: Vec<FieldError>) -> ApiError {
+    ApiError::Validation(errors)
+}
+
+fn stored_draft<R: Resource>(row: &R::Row) -> Option<R::Draft> {
+    R::parse(&R::input_from_row(row), Utc::now()).ok()
+}
+
+fn user_timezone(name: &str) -> Result<Timezone, ApiError> {
+    Timezone::parse(name).map_err(ApiError::internal)
+}
+
+/// Creates an entry. Sending an id that already holds the same values answers the stored
+/// entry (a retried request creates no duplicate); the same id with other values, or the id
+/// of a deleted entry, is a conflict. Ids are per user: another user's ids are invisible.
+pub async fn create<R: Resource>(
+    state: &AppState,
+    user_id: UserId,
+    input: R::Input,
+) -> Result<Saved<R::View>, ApiError> {
+    let draft = R::parse(&input, Utc::now()).map_err(validation)?;
+    let id = match R::input_id(&input) {
+        Some(raw) => ClientId::parse(raw).map_err(|reason| ApiError::invalid("id", reason))?,
+        None => ClientId::generate(),
+    };
+    db::run(&state.pool, move |conn| {
+        conn.write_transaction(|conn| {
+            if let Some(existing) = R::find(conn, &user_id, id.as_str())? {
+                if R::is_deleted(&existing) {
+                    return Err(ApiError::Conflict(
+                        "An entry with this id was deleted; create it with a new id.".into(),
+                    ));
+                }
+                if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
+                    return Ok(Saved::Existing(R::view(&existing)));
+                }
+                return Err(ApiError::Conflict(
+                    "An entry with this id exists with other values; change it with PATCH.".into(),
+                ));
+            }
+            let reservation = change_seq::reserve(conn, &user_id, 1)?;
+            let meta = RowMeta {
+                user_id: &user_id,
+                id: &id,
+                version: reservation.first_version,
+                timezone: user_timezone(&reservation.timezone)?,
+                now: db::now(),
+            };
+            let row = R::build_row(conn, draft, meta, None)?;
+            R::insert(conn, &row)?;
+            Ok(Saved::Created(R::view(&row)))
+        })
+    })
+    .await
+}
+
+/// A malformed id cannot name anything of the user's: it answers 404 like a missing one.
+fn lookup_id(raw: &str) -> Result<ClientId, ApiError> {
+    ClientId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+fn live<R: Resource>(row: Option<R::Row>) -> Result<R::Row, ApiError> {
+    row.filter(|row| !R::is_deleted(row))
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn get<R: Resource>(
+    state: &AppState,
+    user_id: UserId,
+    id: String,
+) -> Result<R::View, ApiError> {
+    let id = lookup_id(&id)?;
+    db::run(&state.pool, move |conn| {
+        let row = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+        Ok(R::view(&row))
+    })
+    .await
+}
+
+/// Changes an entry with a JSON merge patch (RFC 7396): the fields sent replace the stored
+/// ones, `null` clears an optional field, the result is validated as a whole. A patch that
+/// changes nothing writes nothing.
+pub async fn update<R: Resource>(
+    state: &AppState,
+    user_id: UserId,
+    id: String,
+    patch: serde_json::Value,
+) -> Result<R::View, ApiError> {
+    let id = lookup_id(&id)?;
+    let serde_json::Value::Object(patch) = patch else {
+        return Err(ApiError::BadRequest(
+            "A PATCH body must be a JSON object.".into(),
+        ));
+    };
+    db::run(&state.pool, move |conn| {
+        conn.write_transaction(|conn| {
+            let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+            let input: R::Input = merge_patch(&R::input_from_row(&existing), patch)?;
+            if R::input_id(&input) != Some(id.as_str()) {
+                return Err(ApiError::invalid("id", "cannot be changed"));
+            }
+            let draft = R::parse(&input, Utc::now()).map_err(validation)?;
+            if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
+                return Ok(R::view(&existing));
+            }
+            let reservation = change_seq::reserve(conn, &user_id, 1)?;
+            let meta = RowMeta {
+                user_id: &user_id,
+                id: &id,
+                version: reservation.first_version,
+                timezone: user_timezone(&reservation.timezone)?,
+                now: db::now(),
+            };
+            let row = R::build_row(conn, draft, meta, Some(&existing))?;
+            R::update(conn, &row)?;
+            Ok(R::view(&row))
+        })
+    })
+    .await
+}
+
+/// Deletes an entry: it leaves lists at once, and a tombstone stays so that synced phones
+/// learn of the deletion.
+pub async fn delete<R: Resource>(
+    state: &AppState,
+    user_id: UserId,
+    id: String,
+) -> Result<(), ApiError> {
+    let id = lookup_id(&id)?;
+    db::run(&state.pool, move |conn| {
+        conn.write_transaction(|conn| {
+            let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+            let reservation = change_seq::reserve(conn, &user_id, 1)?;
+            R::update(
+                conn,
+                &R::tombstone(&existing, reservation.first_version, db::now()),
+            )?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub async fn list<R: Resource>(
+    state: &AppState,
+    user_id: UserId,
+    params: ListParams,
+) -> Result<Page<R::View>, ApiError> {
+    let (filter, limit) = params.parse(R::DATED)?;
+    db::run(&state.pool, move |conn| {
+        // One more than asked tells whether there is a next page.
+        let mut rows = R::list(conn, &user_id, &filter, limit + 1)?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|row| paging::encode_cursor(&R::sort_key(row)))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.iter().map(R::view).collect(),
+            next_cursor,
+        })
+    })
+    .await
+}
+
+/// Applies a JSON merge patch to `current` and reads the result back as `T`.
+fn merge_patch<T: Serialize + DeserializeOwned>(
+    current: &T,
+    patch: serde_json::Map<String, serde_json::Value>,
+) -> Result<T, ApiError> {
+    let mut merged = serde_json::to_value(current).map_err(ApiError::internal)?;
+    let object = merged
+        .as_object_mut()
+        .ok_or_else(|| ApiError::internal("an input is not a JSON object"))?;
+    for (key, value) in patch {
+        object.insert(key, value);
+    }
+    serde_json::from_value(merged)
+        .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))
+}
+
+/// The local day of an instant: kept from the stored row when the instant did not change, so
+/// that a later timezone change never moves recorded days.
+pub fn local_date_for(
+    instant: NaiveDateTime,
+    timezone: &Timezone,
+    previous: Option<(NaiveDateTime, chrono::NaiveDate)>,
+) -> chrono::NaiveDate {
+    match previous {
+        Some((previous_instant, previous_date)) if previous_instant == instant => previous_date,
+        _ => crate::domain::journal::local_date(instant, timezone),
+    }
+}
+
+/// An instant as the API shows it: RFC 3339 in UTC.
+pub fn rfc3339(instant: NaiveDateTime) -> String {
+    instant
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
