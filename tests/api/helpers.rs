@@ -223,6 +223,51 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn post_auth(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_auth(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET that must answer 200; answers the JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get_auth(path, token).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// POST that must answer `status`; answers the JSON body.
+    pub async fn post_expect(&self, path: &str, token: &str, body: &Value, status: u16) -> Value {
+        let response = self.post_auth(path, token, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(got, status, "POST {path} {body} -> {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// Registers `email` with [`PASSWORD`]; panics unless it answers 201.
     pub async fn register(&self, email: &str) -> Value {
         let response = self

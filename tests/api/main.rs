@@ -4,5 +4,8 @@ mod helpers;
 
 mod accounts;
 mod errors;
+mod journal;
+mod journal_indexes;
+mod journal_inputs;
 mod ops;
 mod tokens;
