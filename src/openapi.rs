@@ -55,6 +55,8 @@ use crate::routes;
         routes::journal::check_ins::update,
         routes::journal::check_ins::delete,
         routes::journal::day,
+        routes::sync::pull,
+        routes::sync::push,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -67,6 +69,7 @@ use crate::routes;
         (name = "massage sessions", description = "Massages and how they felt"),
         (name = "check-ins", description = "PEG and Oswestry questionnaires, scored by the server"),
         (name = "days", description = "Everything of one local day"),
+        (name = "sync", description = "Offline sync, wire-compatible with WatermelonDB"),
         (name = "ops", description = "Probes and documentation"),
     )
 )]

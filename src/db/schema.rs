@@ -136,5 +136,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     pain_entries,
     medication_intakes,
     massage_sessions,
-    check_ins
+    check_ins,
+    sync_push_receipts
 );
+
+diesel::table! {
+    sync_push_receipts (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}

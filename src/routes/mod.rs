@@ -6,6 +6,7 @@ pub mod health;
 pub mod journal;
 pub mod me;
 mod rate_limit;
+pub mod sync;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -35,53 +36,55 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
 /// The `/v1` API.
 pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
     let limited = || actix_governor::Governor::new(rate_limit);
-    cfg.configure(journal::configure).service(
-        web::scope("/v1")
-            .service(
-                web::resource("/auth/register")
-                    .wrap(limited())
-                    .route(web::post().to(auth::register))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/auth/login")
-                    .wrap(limited())
-                    .route(web::post().to(auth::login))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/auth/refresh")
-                    .route(web::post().to(auth::refresh))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/auth/logout")
-                    .route(web::post().to(auth::logout))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/me")
-                    .route(web::get().to(me::get_me))
-                    .route(web::patch().to(me::patch_me))
-                    .route(web::delete().to(me::delete_me))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/me/sessions")
-                    .route(web::get().to(me::list_sessions))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/me/sessions/{id}")
-                    .route(web::delete().to(me::revoke_session))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/me/password")
-                    .route(web::post().to(me::change_password))
-                    .default_service(web::to(method_not_allowed)),
-            ),
-    );
+    cfg.configure(journal::configure)
+        .configure(sync::configure)
+        .service(
+            web::scope("/v1")
+                .service(
+                    web::resource("/auth/register")
+                        .wrap(limited())
+                        .route(web::post().to(auth::register))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/auth/login")
+                        .wrap(limited())
+                        .route(web::post().to(auth::login))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/auth/refresh")
+                        .route(web::post().to(auth::refresh))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/auth/logout")
+                        .route(web::post().to(auth::logout))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/me")
+                        .route(web::get().to(me::get_me))
+                        .route(web::patch().to(me::patch_me))
+                        .route(web::delete().to(me::delete_me))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/me/sessions")
+                        .route(web::get().to(me::list_sessions))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/me/sessions/{id}")
+                        .route(web::delete().to(me::revoke_session))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/me/password")
+                        .route(web::post().to(me::change_password))
+                        .default_service(web::to(method_not_allowed)),
+                ),
+        );
 }
 
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {

@@ -82,6 +82,33 @@ macro_rules! journal_queries {
                 .select($table::all_columns)
                 .load(conn)
         }
+
+        /// Rows changed after version `since`, in version order (the sync pull): live ones
+        /// and tombstones; with `everything_live`, also live rows of any version (a first
+        /// sync or a schema migration). A first sync (`since` 0) needs no tombstones.
+        pub fn changed_since(
+            conn: &mut DbConn,
+            user_id: &UserId,
+            since: i64,
+            everything_live: bool,
+            limit: i64,
+        ) -> QueryResult<Vec<$row>> {
+            let mut query = $table::table
+                .filter($table::user_id.eq(user_id.as_str()))
+                .into_boxed();
+            if since == 0 {
+                query = query.filter($table::deleted.eq(false));
+            } else if everything_live {
+                query = query.filter($table::deleted.eq(false).or($table::version.gt(since)));
+            } else {
+                query = query.filter($table::version.gt(since));
+            }
+            query
+                .order($table::version.asc())
+                .limit(limit)
+                .select($table::all_columns)
+                .load(conn)
+        }
     };
     (@dates true, $query:ident, $table:ident, $filter:ident) => {
         if let Some(from) = $filter.from {

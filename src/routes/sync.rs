@@ -1,0 +1,99 @@
+//! `/v1/sync`: WatermelonDB-compatible pull (GET) and push (POST).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::sync::{self, PullParams, PullResponse, PushResponse};
+
+/// A push may carry a month of offline entries. A heavy month is ~30 records a day × 30 days
+/// ≈ 900 records; even if every one carried a maximal 4000-character note that is ~3.6 MB of
+/// JSON. 8 MiB covers that twice over while bounding what one request can make the server
+/// parse and hold in one transaction.
+pub const PUSH_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PushParams {
+    /// The `timestamp` of the device's last pull (absent or 0 when it never pulled).
+    pub last_pulled_at: Option<String>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v1/sync")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(PUSH_BODY_LIMIT)
+                    .error_handler(|err, _req| ApiError::from(err).into()),
+            )
+            .route(web::get().to(pull))
+            .route(web::post().to(push))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+}
+
+/// Pull the changes since `last_pulled_at`: live rows in `updated`, deletions in `deleted`.
+#[utoipa::path(
+    get, path = "/v1/sync", tag = "sync", security(("bearer" = [])),
+    params(PullParams),
+    responses(
+        (status = 200, body = PullResponse),
+        (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn pull(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PullParams>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(sync::pull(&state, user.user_id, query.into_inner()).await?))
+}
+
+/// Push a device's changes: `{"changes": {"<table>": {"created": [..], "updated": [..],
+/// "deleted": [ids]}}}`, applied in one transaction.
+#[utoipa::path(
+    post, path = "/v1/sync", tag = "sync", security(("bearer" = [])),
+    params(
+        PushParams,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried push answer the first result (kept 24 h)"),
+    ),
+    request_body(content = Object, description = "WatermelonDB changes; records as in pulls (instants in epoch ms, sets as JSON text); `_status`, `_changed`, derived and unknown columns are ignored", example = json!({
+        "changes": {
+            "pain_entries": {"created": [], "updated": [{"id": "pe1", "recorded_at": 1795851000000_i64, "intensity": 6, "regions": "[\"lower_back\"]", "_status": "updated", "_changed": "intensity"}], "deleted": []},
+            "massage_sessions": {"created": [], "updated": [], "deleted": ["ms7"]}
+        }
+    })),
+    responses(
+        (status = 200, description = "Applied; invalid records are listed and were not stored", body = PushResponse),
+        (status = 400, description = "Malformed changes, unknown table or bad cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A pushed record changed on the server since the last pull (nothing applied): pull, then push again", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 8 MiB", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn push(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    request: HttpRequest,
+    query: web::Query<PushParams>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let key = match request.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => Some(sync::parse_idempotency_key(value.to_str().unwrap_or(""))?),
+    };
+    let result = sync::push(
+        &state,
+        user.user_id,
+        query.last_pulled_at.as_deref(),
+        body.into_inner(),
+        key,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(result))
+}

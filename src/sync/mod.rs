@@ -1,0 +1,559 @@
+//! Offline sync, wire-compatible with WatermelonDB (DESIGN.md §5).
+//!
+//! The cursor is the user's change counter: every write takes numbers from it under the
+//! user's row lock, so per user the numbers follow commit order and each row version is
+//! unique. A pull answers the rows whose `version` is above the client's `last_pulled_at`, read
+//! in one snapshot; a push applies a device's changes in one transaction.
+//!
+//! Outcomes we chose:
+//! - **Conflicts**: a pushed record whose server row changed after `last_pulled_at` *to
+//!   different values* (or a push onto a row deleted after it) answers 409 and applies nothing;
+//!   the app pulls, WatermelonDB merges per column (local changes win for the columns the
+//!   device changed) and pushes again. A push whose records equal what the server holds is no
+//!   conflict: that is a retry of a push whose answer was lost, and it changes nothing.
+//! - **Delete vs edit**: deletion wins. An edit pushed onto a deleted row is refused (409, or
+//!   a rejection when the device already pulled the deletion), and a delete pushed after
+//!   another device's edit is applied once the deleting device has pulled that edit.
+//!   WatermelonDB itself keeps a local deletion over a pulled update, and drops a local edit
+//!   when the row comes back deleted, so both devices converge on the tombstone.
+//! - **Invalid records** are rejected one by one (`experimentalRejectedIds` + `rejected`);
+//!   everything valid in the same push is applied.
+//! - **`migration`** (sent by WatermelonDB after a schema migration): the server sends every
+//!   live row again (as on a first sync), plus the deletions after `last_pulled_at`, so new
+//!   tables and columns are filled; records always carry all columns.
+
+pub mod records;
+mod tables;
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::{self, change_seq, sync_receipts, users, DbConn};
+use crate::domain::journal::ClientId;
+use crate::domain::{FieldError, Timezone, UserId};
+use crate::error::ApiError;
+use crate::journal::{Resource, RowMeta};
+use crate::state::AppState;
+pub use tables::TABLE_NAMES;
+use tables::{visit_all, TableVisitor};
+
+/// A journal kind that syncs.
+pub trait SyncTable: Resource {
+    const TABLE: &'static str;
+    /// Fields a pushed record may set (besides `id`).
+    const INPUT_FIELDS: &'static [&'static str];
+    /// Fields that travel as epoch milliseconds.
+    const INSTANT_FIELDS: &'static [&'static str];
+    /// Fields that travel as JSON text.
+    const JSON_TEXT_FIELDS: &'static [&'static str];
+    fn row_id(row: &Self::Row) -> &str;
+    fn row_version(row: &Self::Row) -> i64;
+    fn changed_since(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        since: i64,
+        everything_live: bool,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<Self::Row>>;
+}
+
+/// Replayed pushes are kept this long.
+pub const IDEMPOTENCY_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+pub const MAX_PULL_LIMIT: i64 = 10_000;
+/// Cursors stay below 2^53 so JavaScript numbers hold them exactly.
+pub const MAX_CURSOR: i64 = (1 << 53) - 1;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PullParams {
+    /// The `timestamp` of the last pull; absent, null or 0 for a first sync.
+    pub last_pulled_at: Option<String>,
+    /// The app's schema version (accepted; every record carries all columns).
+    pub schema_version: Option<String>,
+    /// WatermelonDB's migration info (JSON) after a schema migration: when present and not
+    /// null, every live row is sent again.
+    pub migration: Option<String>,
+    /// At most this many rows (1–10000); then `has_more` tells whether to pull again.
+    pub limit: Option<i64>,
+}
+
+/// Changes of one table.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TableChanges {
+    /// Always empty: live rows go in `updated` (the app sets `sendCreatedAsUpdated`).
+    pub created: Vec<Value>,
+    pub updated: Vec<Value>,
+    /// Ids of rows deleted since `last_pulled_at`.
+    pub deleted: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "changes": {
+        "pain_entries": {"created": [], "updated": [{"id": "pe1", "recorded_at": 1795851000000_i64, "local_date": "2026-11-27", "intensity": 6, "regions": "[\"lower_back\"]", "qualities": "[]", "triggers": "[]", "notes": null, "back_pain": null, "leg_pain": null, "version": 12, "created_at": 1795851000000_i64, "updated_at": 1795851000000_i64}], "deleted": ["pe0"]},
+        "medications": {"created": [], "updated": [], "deleted": []},
+        "medication_intakes": {"created": [], "updated": [], "deleted": []},
+        "massage_sessions": {"created": [], "updated": [], "deleted": []},
+        "check_ins": {"created": [], "updated": [], "deleted": []}
+    },
+    "timestamp": 12,
+    "has_more": false
+}))]
+pub struct PullResponse {
+    pub changes: BTreeMap<String, TableChanges>,
+    /// Pass as `last_pulled_at` next time (> 0).
+    pub timestamp: i64,
+    /// True when `limit` cut the answer: pull again from `timestamp`.
+    pub has_more: bool,
+}
+
+/// One record that a push could not store, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Rejection {
+    pub table: String,
+    pub id: String,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"experimentalRejectedIds": {"pain_entries": ["pe9"]}, "rejected": [{"table": "pain_entries", "id": "pe9", "field": "intensity", "reason": "must be a whole number from 0 to 10"}], "applied": 41}))]
+pub struct PushResponse {
+    /// Rejected ids by table, as WatermelonDB 0.28 reads them: those records stay unsynced on
+    /// the phone.
+    #[serde(rename = "experimentalRejectedIds")]
+    pub experimental_rejected_ids: BTreeMap<String, Vec<String>>,
+    pub rejected: Vec<Rejection>,
+    /// Rows written (records equal to the stored ones are not rewritten).
+    pub applied: usize,
+}
+
+pub fn parse_cursor(raw: Option<&str>) -> Result<i64, ApiError> {
+    let bad = || ApiError::BadRequest("last_pulled_at: must be a whole number ≥ 0 or null".into());
+    match raw.map(str::trim) {
+        None | Some("") | Some("null") | Some("undefined") => Ok(0),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (0..=MAX_CURSOR).contains(&n) => Ok(n),
+            _ => Err(bad()),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pull
+
+struct PullEntry {
+    version: i64,
+    table: &'static str,
+    deleted: bool,
+    id: String,
+    record: Value,
+}
+
+struct Puller<'a> {
+    conn: &'a mut DbConn,
+    user_id: &'a UserId,
+    since: i64,
+    everything_live: bool,
+    fetch: i64,
+    entries: Vec<PullEntry>,
+}
+
+impl TableVisitor for Puller<'_> {
+    type Error = ApiError;
+
+    fn visit<R: SyncTable>(&mut self) -> Result<(), ApiError> {
+        let rows = R::changed_since(
+            self.conn,
+            self.user_id,
+            self.since,
+            self.everything_live,
+            self.fetch,
+        )?;
+        self.entries.extend(rows.iter().map(|row| PullEntry {
+            version: R::row_version(row),
+            table: R::TABLE,
+            deleted: R::is_deleted(row),
+            id: R::row_id(row).to_owned(),
+            record: records::to_wire::<R>(&R::view(row)),
+        }));
+        Ok(())
+    }
+}
+
+pub async fn pull(
+    state: &AppState,
+    user_id: UserId,
+    params: PullParams,
+) -> Result<PullResponse, ApiError> {
+    let since = parse_cursor(params.last_pulled_at.as_deref())?;
+    let everything_live = params
+        .migration
+        .as_deref()
+        .is_some_and(|m| !matches!(m.trim(), "" | "null" | "undefined"));
+    let limit = match params.limit {
+        None => None,
+        Some(l) if (1..=MAX_PULL_LIMIT).contains(&l) => Some(l),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "limit: must be from 1 to 10000".into(),
+            ))
+        }
+    };
+    db::run(&state.pool, move |conn| {
+        conn.read_transaction(|conn| {
+            let counter = users::find(conn, &user_id)?.change_seq;
+            let mut puller = Puller {
+                conn,
+                user_id: &user_id,
+                since,
+                everything_live,
+                // One more than asked tells whether there is more.
+                fetch: limit.map_or(i64::from(i32::MAX), |l| l + 1),
+                entries: Vec::new(),
+            };
+            visit_all(&mut puller)?;
+            let mut entries = puller.entries;
+            entries.sort_by_key(|e| e.version);
+            let has_more = limit.is_some_and(|l| entries.len() as i64 > l);
+            let timestamp = match limit {
+                Some(l) if has_more => {
+                    entries.truncate(l as usize);
+                    entries.last().map_or(counter, |e| e.version)
+                }
+                _ => counter,
+            };
+            let mut changes: BTreeMap<String, TableChanges> = TABLE_NAMES
+                .iter()
+                .map(|t| ((*t).to_owned(), TableChanges::default()))
+                .collect();
+            for entry in entries {
+                let table = changes.entry(entry.table.to_owned()).or_default();
+                if entry.deleted {
+                    table.deleted.push(entry.id);
+                } else {
+                    table.updated.push(entry.record);
+                }
+            }
+            Ok(PullResponse {
+                changes,
+                timestamp: timestamp.max(1),
+                has_more,
+            })
+        })
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Push
+
+/// One table's part of a push, as sent.
+#[derive(Debug, Default)]
+struct TablePush {
+    /// `created` and `updated` together: both mean "make the server row equal to this".
+    records: Vec<(String, Map<String, Value>)>,
+    deleted: Vec<String>,
+}
+
+/// Reads the `changes` object; a malformed structure is a 400 (a broken client, not a bad
+/// record).
+fn parse_changes(body: &Value) -> Result<BTreeMap<String, TablePush>, ApiError> {
+    let bad = |what: String| ApiError::BadRequest(format!("changes: {what}"));
+    let object = body
+        .as_object()
+        .ok_or_else(|| bad("the body must be a JSON object".into()))?;
+    if let Some(key) = object.keys().find(|k| k.as_str() != "changes") {
+        return Err(bad(format!(
+            "unknown field `{key}`; send {{\"changes\": {{…}}}}"
+        )));
+    }
+    let changes = object
+        .get("changes")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("missing or not an object".into()))?;
+    let mut tables = BTreeMap::new();
+    for (table, value) in changes {
+        if !TABLE_NAMES.contains(&table.as_str()) {
+            return Err(bad(format!(
+                "unknown table `{table}`; tables are {}",
+                TABLE_NAMES.join(", ")
+            )));
+        }
+        let value = value
+            .as_object()
+            .ok_or_else(|| bad(format!("{table} must be an object")))?;
+        let mut push = TablePush::default();
+        for (list, items) in value {
+            let items = items
+                .as_array()
+                .ok_or_else(|| bad(format!("{table}.{list} must be an array")))?;
+            match list.as_str() {
+                "created" | "updated" => {
+                    for item in items {
+                        let record = item
+                            .as_object()
+                            .ok_or_else(|| bad(format!("{table}.{list} holds a non-object")))?;
+                        let id = record.get("id").and_then(Value::as_str).ok_or_else(|| {
+                            bad(format!("{table}.{list} holds a record without a string id"))
+                        })?;
+                        push.records.push((id.to_owned(), record.clone()));
+                    }
+                }
+                "deleted" => {
+                    for item in items {
+                        let id = item
+                            .as_str()
+                            .ok_or_else(|| bad(format!("{table}.deleted must hold string ids")))?;
+                        push.deleted.push(id.to_owned());
+                    }
+                }
+                other => return Err(bad(format!("{table}: unknown list `{other}`"))),
+            }
+        }
+        tables.insert(table.clone(), push);
+    }
+    Ok(tables)
+}
+
+/// Hands out the versions reserved for a push, in order.
+struct Versions {
+    next: i64,
+    timezone: Timezone,
+}
+
+struct Pusher<'a> {
+    conn: &'a mut DbConn,
+    user_id: &'a UserId,
+    since: i64,
+    tables: &'a BTreeMap<String, TablePush>,
+    /// Conflict pass: the records that conflict, as `table/id`.
+    conflicts: Vec<String>,
+    /// Apply pass: `None` while checking conflicts.
+    versions: Option<Versions>,
+    response: PushResponse,
+}
+
+fn reject(response: &mut PushResponse, table: &str, id: &str, error: FieldError) {
+    response
+        .experimental_rejected_ids
+        .entry(table.to_owned())
+        .or_default()
+        .push(id.to_owned());
+    response.rejected.push(Rejection {
+        table: table.to_owned(),
+        id: id.to_owned(),
+        field: error.field,
+        reason: error.reason,
+    });
+}
+
+/// The pushed record as a draft, or why it cannot be one.
+fn draft_of<R: SyncTable>(id: &str, record: &Map<String, Value>) -> Result<R::Draft, FieldError> {
+    ClientId::parse(id).map_err(|reason| FieldError::new("id", reason))?;
+    let input = records::from_wire::<R>(id, record)?;
+    R::parse(&input, Utc::now()).map_err(|mut errors| errors.remove(0))
+}
+
+fn stored_draft<R: SyncTable>(row: &R::Row) -> Option<R::Draft> {
+    R::parse(&R::input_from_row(row), Utc::now()).ok()
+}
+
+impl Pusher<'_> {
+    fn check_conflicts<R: SyncTable>(&mut self, push: &TablePush) -> Result<(), ApiError> {
+        for (id, record) in &push.records {
+            let Some(row) = R::find(self.conn, self.user_id, id)? else {
+                continue;
+            };
+            let changed_since_pull = R::row_version(&row) > self.since;
+            let conflict = if R::is_deleted(&row) {
+                changed_since_pull
+            } else {
+                changed_since_pull
+                    && match draft_of::<R>(id, record) {
+                        Ok(draft) => stored_draft::<R>(&row).as_ref() != Some(&draft),
+                        // Invalid: it will be rejected, not a conflict.
+                        Err(_) => false,
+                    }
+            };
+            if conflict {
+                self.conflicts.push(format!("{}/{id}", R::TABLE));
+            }
+        }
+        for id in &push.deleted {
+            if let Some(row) = R::find(self.conn, self.user_id, id)? {
+                if !R::is_deleted(&row) && R::row_version(&row) > self.since {
+                    self.conflicts.push(format!("{}/{id}", R::TABLE));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply<R: SyncTable>(&mut self, push: &TablePush) -> Result<(), ApiError> {
+        let Some(versions) = self.versions.as_mut() else {
+            return Err(ApiError::internal("push applied without reserved versions"));
+        };
+        for (id, record) in &push.records {
+            let draft = match draft_of::<R>(id, record) {
+                Ok(draft) => draft,
+                Err(error) => {
+                    reject(&mut self.response, R::TABLE, id, error);
+                    continue;
+                }
+            };
+            let existing = R::find(self.conn, self.user_id, id)?;
+            if let Some(row) = &existing {
+                if R::is_deleted(row) {
+                    // Deleted before the device's last pull: it should have dropped the record.
+                    reject(
+                        &mut self.response,
+                        R::TABLE,
+                        id,
+                        FieldError::new("id", "was deleted"),
+                    );
+                    continue;
+                }
+                if stored_draft::<R>(row).as_ref() == Some(&draft) {
+                    continue;
+                }
+            }
+            let client_id = ClientId::parse(id).map_err(ApiError::internal)?;
+            let meta = RowMeta {
+                user_id: self.user_id,
+                id: &client_id,
+                version: versions.next,
+                timezone: versions.timezone,
+                now: db::now(),
+            };
+            match R::build_row(self.conn, draft, meta, existing.as_ref()) {
+                Ok(row) => {
+                    match existing {
+                        Some(_) => R::update(self.conn, &row)?,
+                        None => R::insert(self.conn, &row)?,
+                    }
+                    versions.next += 1;
+                    self.response.applied += 1;
+                }
+                Err(ApiError::Validation(mut errors)) => {
+                    reject(&mut self.response, R::TABLE, id, errors.remove(0));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for id in &push.deleted {
+            if let Some(row) = R::find(self.conn, self.user_id, id)? {
+                if !R::is_deleted(&row) {
+                    R::update(self.conn, &R::tombstone(&row, versions.next, db::now()))?;
+                    versions.next += 1;
+                    self.response.applied += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TableVisitor for Pusher<'_> {
+    type Error = ApiError;
+
+    fn visit<R: SyncTable>(&mut self) -> Result<(), ApiError> {
+        let tables = self.tables;
+        let Some(push) = tables.get(R::TABLE) else {
+            return Ok(());
+        };
+        if self.versions.is_none() {
+            self.check_conflicts::<R>(push)
+        } else {
+            self.apply::<R>(push)
+        }
+    }
+}
+
+/// Checks an `Idempotency-Key` header value.
+pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
+    let ok = (1..=200).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::BadRequest(
+            "Idempotency-Key: must be 1–200 visible ASCII characters".into(),
+        ))
+    }
+}
+
+/// Applies a device's changes in one transaction (see the module doc for the rules).
+pub async fn push(
+    state: &AppState,
+    user_id: UserId,
+    last_pulled_at: Option<&str>,
+    body: Value,
+    idempotency_key: Option<String>,
+) -> Result<PushResponse, ApiError> {
+    let since = parse_cursor(last_pulled_at)?;
+    let tables = parse_changes(&body)?;
+    let request_hash = hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes()));
+    db::run(&state.pool, move |conn| {
+        conn.write_transaction(|conn| {
+            let now = db::now();
+            if let Some(key) = &idempotency_key {
+                if let Some(receipt) =
+                    sync_receipts::find_fresh(conn, &user_id, key, now - IDEMPOTENCY_WINDOW)?
+                {
+                    if receipt.request_hash != request_hash {
+                        return Err(ApiError::Conflict(
+                            "This Idempotency-Key was used for a different push.".into(),
+                        ));
+                    }
+                    return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
+                }
+            }
+            let mut pusher = Pusher {
+                conn,
+                user_id: &user_id,
+                since,
+                tables: &tables,
+                conflicts: Vec::new(),
+                versions: None,
+                response: PushResponse::default(),
+            };
+            visit_all(&mut pusher)?;
+            if !pusher.conflicts.is_empty() {
+                return Err(ApiError::Conflict(format!(
+                    "Changed on the server since your last pull: {}. Pull, then push again.",
+                    pusher.conflicts.join(", ")
+                )));
+            }
+            let writes: usize = tables
+                .values()
+                .map(|t| t.records.len() + t.deleted.len())
+                .sum();
+            if writes > 0 {
+                let reservation = change_seq::reserve(pusher.conn, &user_id, writes as i64)?;
+                pusher.versions = Some(Versions {
+                    next: reservation.first_version,
+                    timezone: Timezone::parse(&reservation.timezone).map_err(ApiError::internal)?,
+                });
+                visit_all(&mut pusher)?;
+            }
+            let response = pusher.response;
+            if let Some(key) = idempotency_key {
+                let receipt = sync_receipts::Receipt {
+                    user_id: user_id.to_string(),
+                    idempotency_key: key,
+                    request_hash,
+                    response: serde_json::to_string(&response).map_err(ApiError::internal)?,
+                    created_at: now,
+                };
+                sync_receipts::store(conn, &receipt, now - IDEMPOTENCY_WINDOW)?;
+            }
+            Ok(response)
+        })
+    })
+    .await
+}
