@@ -8,4 +8,5 @@ mod journal;
 mod journal_indexes;
 mod journal_inputs;
 mod ops;
+mod sync;
 mod tokens;
