@@ -9,4 +9,5 @@ mod journal_indexes;
 mod journal_inputs;
 mod ops;
 mod sync;
+mod sync_safety;
 mod tokens;

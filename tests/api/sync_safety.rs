@@ -1,0 +1,249 @@
+//! Sync under stress: a server killed (SIGKILL) in the middle of a large push, and eight
+//! devices of one user pushing at once while another follows the cursor.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pain_journal::db::DatabaseLocation;
+use serde_json::{json, Value};
+
+use crate::both_engines;
+use crate::helpers::{TestApp, JWT_SECRET};
+use crate::sync::{pain_record, pull, push};
+
+both_engines!(
+    a_push_killed_midway_is_all_or_nothing,
+    concurrent_pushers_never_make_the_cursor_skip
+);
+
+/// The real binary, as a separate process we can kill.
+struct ServerProcess {
+    child: Child,
+    address: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn database_url(location: &DatabaseLocation) -> String {
+    match location {
+        DatabaseLocation::Sqlite(path) => format!("sqlite://{}", path.display()),
+        DatabaseLocation::Postgres(url) => url.clone(),
+    }
+}
+
+async fn start_process(app: &TestApp) -> ServerProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_pain-journal"))
+        .env("DATABASE_URL", database_url(&app.settings.database))
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("HTTP_WORKERS", "2")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    let address = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = app
+            .client
+            .get(format!("{address}/health/ready"))
+            .send()
+            .await
+        {
+            if response.status() == 200 {
+                return ServerProcess { child, address };
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server process did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+const BATCH: usize = 3000;
+
+fn batch(prefix: &str) -> Value {
+    let records: Vec<Value> = (0..BATCH)
+        .map(|i| pain_record(&format!("{prefix}-{i:05}"), (i % 11) as i64))
+        .collect();
+    json!({"changes": {"pain_entries": {"created": records}}})
+}
+
+async fn push_to(
+    app: &TestApp,
+    address: &str,
+    token: &str,
+    body: &Value,
+) -> Result<reqwest::Response, reqwest::Error> {
+    app.client
+        .post(format!("{address}/v1/sync?last_pulled_at=0"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+}
+
+/// How many entries with ids starting `prefix-` are stored.
+async fn stored_with_prefix(app: &TestApp, token: &str, prefix: &str) -> usize {
+    let pulled = pull(app, token, "").await;
+    pulled["changes"]["pain_entries"]["updated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().starts_with(&format!("{prefix}-")))
+        .count()
+}
+
+async fn a_push_killed_midway_is_all_or_nothing(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let mut server = start_process(&app).await;
+    // How long a whole push takes here, to aim the kills inside it.
+    let started = Instant::now();
+    let response = push_to(&app, &server.address, &tokens.access, &batch("warm"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let full = started.elapsed();
+    assert_eq!(
+        stored_with_prefix(&app, &tokens.access, "warm").await,
+        BATCH
+    );
+
+    let mut outcomes = Vec::new();
+    for (round, fraction) in [0.1, 0.3, 0.5, 0.7, 0.9, 1.5].into_iter().enumerate() {
+        let prefix = format!("r{round}");
+        let body = batch(&prefix);
+        let client_app = app.client.clone();
+        let address = server.address.clone();
+        let token = tokens.access.clone();
+        let in_flight = tokio::spawn(async move {
+            client_app
+                .post(format!("{address}/v1/sync?last_pulled_at=0"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        tokio::time::sleep(full.mul_f64(fraction)).await;
+        server.child.kill().expect("SIGKILL");
+        let _ = server.child.wait();
+        let answered = in_flight.await.unwrap().ok();
+        server = start_process(&app).await;
+        let stored = stored_with_prefix(&app, &tokens.access, &prefix).await;
+        assert!(
+            stored == 0 || stored == BATCH,
+            "round {round}: {stored} of {BATCH} rows survived the kill"
+        );
+        if answered == Some(200) {
+            assert_eq!(stored, BATCH, "an acknowledged push must be durable");
+        }
+        outcomes.push((fraction, answered, stored));
+    }
+    eprintln!("kill outcomes (fraction of push time, answer, rows kept): {outcomes:?}");
+    // The data is intact and writable after all the kills.
+    let after = push(
+        &app,
+        &tokens.access,
+        0,
+        json!({"pain_entries": {"created": [pain_record("after", 1)]}}),
+    )
+    .await;
+    assert_eq!(after.status(), 200);
+    drop(server);
+}
+
+async fn concurrent_pushers_never_make_the_cursor_skip(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    const PUSHERS: usize = 8;
+    const PUSHES: usize = 15;
+    const ROWS: usize = 10;
+    let mut handles = Vec::new();
+    for device in 0..PUSHERS {
+        let client = app.client.clone();
+        let url = app.url("/v1/sync?last_pulled_at=0");
+        let token = tokens.access.clone();
+        handles.push(tokio::spawn(async move {
+            for push in 0..PUSHES {
+                let records: Vec<Value> = (0..ROWS)
+                    .map(|r| pain_record(&format!("d{device}-{push}-{r}"), 5))
+                    .collect();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"changes": {"pain_entries": {"created": records}}}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        }));
+    }
+    // A ninth device follows the cursor in small pages while the others push.
+    let mut pulled_times: HashMap<String, usize> = HashMap::new();
+    let mut since = 0;
+    let mut follow = |page: &Value| {
+        for record in page["changes"]["pain_entries"]["updated"]
+            .as_array()
+            .unwrap()
+        {
+            *pulled_times
+                .entry(record["id"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        page["timestamp"].as_i64().unwrap()
+    };
+    while !handles.iter().all(|h| h.is_finished()) {
+        let page = pull(
+            &app,
+            &tokens.access,
+            &format!("last_pulled_at={since}&limit=37"),
+        )
+        .await;
+        since = follow(&page);
+    }
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    loop {
+        let page = pull(
+            &app,
+            &tokens.access,
+            &format!("last_pulled_at={since}&limit=37"),
+        )
+        .await;
+        since = follow(&page);
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    let expected: BTreeSet<String> = (0..PUSHERS)
+        .flat_map(|d| {
+            (0..PUSHES).flat_map(move |p| (0..ROWS).map(move |r| format!("d{d}-{p}-{r}")))
+        })
+        .collect();
+    let got: BTreeSet<String> = pulled_times.keys().cloned().collect();
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "missing: {:?}",
+        expected.difference(&got).take(5).collect::<Vec<_>>()
+    );
+    assert_eq!(got, expected);
+    let repeated: Vec<_> = pulled_times.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "pulled more than once: {repeated:?}");
+}
