@@ -53,18 +53,20 @@ async fn start_process(app: &TestApp) -> ServerProcess {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the server binary");
-    let address = format!("http://127.0.0.1:{port}");
+    // Owned at once, so a failed start still kills and reaps the process.
+    let server = ServerProcess {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(response) = app
+        let ready = app
             .client
-            .get(format!("{address}/health/ready"))
+            .get(format!("{}/health/ready", server.address))
             .send()
-            .await
-        {
-            if response.status() == 200 {
-                return ServerProcess { child, address };
-            }
+            .await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            return server;
         }
         assert!(
             Instant::now() < deadline,
