@@ -11,3 +11,4 @@ mod ops;
 mod sync;
 mod sync_safety;
 mod tokens;
+mod watermelon;
