@@ -50,6 +50,8 @@ impl Application {
                 .configure(|cfg| routes::v1(cfg, &rate_limit))
                 .default_service(web::to(routes::not_found))
         })
+        // Small JSON answers must not wait for the client's delayed ACK (Nagle).
+        .tcp_nodelay(true)
         .listen(listener)
         .map_err(|e| format!("cannot serve: {e}"))?;
         if let Some(workers) = settings.workers {

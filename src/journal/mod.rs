@@ -79,6 +79,12 @@ pub trait Resource: 'static {
         filter: &ListFilter,
         limit: i64,
     ) -> diesel::QueryResult<Vec<Self::Row>>;
+    fn find_many(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        ids: &[String],
+    ) -> diesel::QueryResult<Vec<Self::Row>>;
+    fn insert_many(conn: &mut DbConn, rows: &[Self::Row]) -> diesel::QueryResult<()>;
 }
 
 /// A create's outcome: new (201) or the same entry sent again (200).
@@ -113,6 +119,18 @@ macro_rules! delegate_queries {
             limit: i64,
         ) -> diesel::QueryResult<Vec<$row>> {
             $table::list(conn, user_id, filter, limit)
+        }
+
+        fn find_many(
+            conn: &mut crate::db::DbConn,
+            user_id: &crate::domain::UserId,
+            ids: &[String],
+        ) -> diesel::QueryResult<Vec<$row>> {
+            $table::find_many(conn, user_id, ids)
+        }
+
+        fn insert_many(conn: &mut crate::db::DbConn, rows: &[$row]) -> diesel::QueryResult<()> {
+            $table::insert_many(conn, rows)
         }
     };
 }

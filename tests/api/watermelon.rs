@@ -1,28 +1,52 @@
 //! The WatermelonDB client scenarios (`tests/watermelon/`, Node) against the real server on a
-//! fresh database of each engine. Needs `npm ci --prefix tests/watermelon` once; without it
-//! the scenarios are skipped with a note, except in CI where that fails.
+//! fresh database of each engine. Their npm packages are installed on first use
+//! (`npm ci`); where Node or the registry is missing the scenarios are skipped with a note,
+//! except in CI where that fails.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::both_engines;
 use crate::helpers::TestApp;
 
 both_engines!(watermelondb_client_scenarios);
 
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/watermelon")
+}
+
+/// Installs the locked packages once per test run; answers why not, if they cannot be had.
+fn installed() -> Result<(), String> {
+    static INSTALL: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALL
+        .get_or_init(|| {
+            let dir = scenarios_dir();
+            if dir.join("node_modules/@nozbe/watermelondb").exists() {
+                return Ok(());
+            }
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--silent"])
+                .current_dir(&dir)
+                .status()
+                .map_err(|e| format!("npm is not available: {e}"))?;
+            status
+                .success()
+                .then_some(())
+                .ok_or_else(|| "`npm ci` in tests/watermelon failed".to_owned())
+        })
+        .clone()
+}
+
 async fn watermelondb_client_scenarios(app: TestApp) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/watermelon");
     let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    if !dir.join("node_modules/@nozbe/watermelondb").exists() {
-        assert!(
-            !in_ci,
-            "WatermelonDB is not installed: run `npm ci --prefix tests/watermelon`"
-        );
-        eprintln!("note: WatermelonDB scenarios skipped; run `npm ci --prefix tests/watermelon`");
+    if let Err(why) = installed() {
+        assert!(!in_ci, "WatermelonDB scenarios cannot run: {why}");
+        eprintln!("note: WatermelonDB scenarios skipped: {why}");
         return;
     }
     let output = tokio::process::Command::new("node")
         .args(["--test", "--test-concurrency=1", "sync.test.js"])
-        .current_dir(&dir)
+        .current_dir(scenarios_dir())
         .env("PJ_BASE_URL", &app.address)
         .kill_on_drop(true)
         .output()

@@ -11,6 +11,11 @@ pub mod pain_entries;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+/// Ids per `IN (…)` lookup: well under SQLite's bound-parameter limit.
+pub const IDS_PER_QUERY: usize = 500;
+/// Rows per multi-row INSERT (× ~15 columns stays under SQLite's parameter limit).
+pub const ROWS_PER_INSERT: usize = 500;
+
 /// Which rows a list wants: live rows, newest first, optionally within local days, and
 /// strictly after a cursor position (time, id) in that order.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +48,34 @@ macro_rules! journal_queries {
 
         pub fn insert(conn: &mut DbConn, row: &$row) -> QueryResult<()> {
             diesel::insert_into($table::table).values(row).execute(conn).map(|_| ())
+        }
+
+        /// The rows with these ids, live or tombstone, in one query per few hundred ids.
+        pub fn find_many(conn: &mut DbConn, user_id: &UserId, ids: &[String]) -> QueryResult<Vec<$row>> {
+            let mut rows = Vec::new();
+            for chunk in ids.chunks(crate::db::journal::IDS_PER_QUERY) {
+                rows.extend(
+                    $table::table
+                        .filter($table::user_id.eq(user_id.as_str()))
+                        .filter($table::id.eq_any(chunk))
+                        .select($table::all_columns)
+                        .load::<$row>(conn)?,
+                );
+            }
+            Ok(rows)
+        }
+
+        /// Inserts rows with multi-row INSERTs (on the engine's own connection: the
+        /// MultiConnection has no batch insert).
+        pub fn insert_many(conn: &mut DbConn, rows: &[$row]) -> QueryResult<()> {
+            for chunk in rows.chunks(crate::db::journal::ROWS_PER_INSERT) {
+                let insert = diesel::insert_into($table::table).values(chunk);
+                match conn {
+                    DbConn::Pg(inner) => insert.execute(inner)?,
+                    DbConn::Sqlite(inner) => insert.execute(inner)?,
+                };
+            }
+            Ok(())
         }
 
         /// Writes every column of `row` over the stored row of the same owner and id.

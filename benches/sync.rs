@@ -1,0 +1,290 @@
+//! Sync benchmark: push ingest through HTTP against raw inserts of the same rows into the same
+//! engine, and pull latency for an up-to-date client and for a five-year first sync.
+//!
+//! `cargo bench --bench sync` (SQLite; PostgreSQL too when `TEST_POSTGRES_URL` or
+//! postgres://postgres@127.0.0.1/postgres answers). Prints a table; nothing here asserts a
+//! time. Targets: ingest ≥ 50% of the raw insert rate; up-to-date pull p50 < 2 ms on SQLite.
+
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use pain_journal::config::Settings;
+use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
+use pain_journal::db::{self, DatabaseLocation};
+use pain_journal::startup::Application;
+use serde_json::{json, Value};
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123456789";
+const PASSWORD: &str = "correct horse battery staple";
+const T0_MS: i64 = 1_795_000_000_000;
+
+struct Bench {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    user_id: String,
+    location: DatabaseLocation,
+}
+
+fn settings(location: DatabaseLocation) -> Settings {
+    let mut settings = Settings::from_lookup(|name| match name {
+        "JWT_SECRET" => Some(SECRET.into()),
+        "BIND_ADDR" => Some("127.0.0.1:0".into()),
+        "AUTH_REQUESTS_PER_MINUTE" => Some("100000".into()),
+        _ => None,
+    })
+    .unwrap();
+    settings.database = location;
+    settings
+}
+
+async fn start(location: DatabaseLocation) -> Bench {
+    let app = Application::build(&settings(location.clone())).expect("app starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
+    let profile: Value = client
+        .post(format!("{base}/v1/auth/register"))
+        .json(&json!({"email": email, "password": PASSWORD, "timezone": "Europe/Berlin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tokens: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Bench {
+        client,
+        base,
+        token: tokens["access_token"].as_str().unwrap().to_owned(),
+        user_id: profile["id"].as_str().unwrap().to_owned(),
+        location,
+    }
+}
+
+fn record(prefix: &str, i: usize) -> Value {
+    json!({"id": format!("{prefix}{i}"), "recorded_at": T0_MS - (i as i64) * 3_600_000, "intensity": (i % 11) as i64,
+           "back_pain": 3, "leg_pain": 5, "regions": "[\"lower_back\",\"thigh_left\"]", "qualities": "[\"shooting\"]",
+           "triggers": "[]", "notes": "walked 20 min"})
+}
+
+/// The row the server would store for `record(prefix, i)`, for the raw-insert baseline.
+fn row(user_id: &str, prefix: &str, i: usize, version: i64) -> PainEntryRow {
+    let recorded_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
+        .unwrap()
+        .naive_utc();
+    let now = db::now();
+    PainEntryRow {
+        user_id: user_id.to_owned(),
+        id: format!("{prefix}{i}"),
+        recorded_at,
+        local_date: recorded_at.date(),
+        intensity: (i % 11) as i32,
+        back_pain: Some(3),
+        leg_pain: Some(5),
+        regions: "[\"lower_back\",\"thigh_left\"]".into(),
+        qualities: "[\"shooting\"]".into(),
+        triggers: "[]".into(),
+        notes: Some("walked 20 min".into()),
+        version,
+        deleted: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Rows per second pushing `total` rows in pushes of `batch`.
+async fn push_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
+    let started = Instant::now();
+    for start in (0..total).step_by(batch) {
+        let records: Vec<Value> = (start..start + batch).map(|i| record(prefix, i)).collect();
+        let response = bench
+            .client
+            .post(format!("{}/v1/sync?last_pulled_at=0", bench.base))
+            .bearer_auth(&bench.token)
+            .json(&json!({"changes": {"pain_entries": {"created": records}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Rows per second inserting the same rows straight into the engine with multi-row INSERTs,
+/// one transaction per batch (the least a push must do), rows built outside the timing.
+fn raw_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
+    let pool = db::connect(&bench.location, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let rows: Vec<PainEntryRow> = (0..total)
+        .map(|i| row(&bench.user_id, prefix, i, 1_000_000 + i as i64))
+        .collect();
+    let started = Instant::now();
+    for chunk in rows.chunks(batch) {
+        conn.write_transaction(|conn| {
+            pain_entries::insert_many(conn, chunk)?;
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn pull_latencies(bench: &Bench, query: &str, runs: usize) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let response = bench
+            .client
+            .get(format!("{}/v1/sync?{query}", bench.base))
+            .bearer_auth(&bench.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let _ = response.bytes().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+async fn run(engine: &str, location: DatabaseLocation) {
+    let bench = start(location).await;
+    println!("\n## {engine}");
+    println!("| measure | value | baseline (raw inserts) | ratio |");
+    println!("|---|---|---|---|");
+    for (batch, total) in [(100, 3_000), (1000, 6_000)] {
+        let pushed = push_rate(&bench, &format!("push{batch}-"), total, batch).await;
+        let raw = raw_rate(&bench, &format!("raw{batch}-"), total, batch);
+        println!(
+            "| push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% |",
+            pushed / raw * 100.0
+        );
+    }
+    // The user now has ~18k pain entries: about five years of a busy journal.
+    let latest: Value = bench
+        .client
+        .get(format!(
+            "{}/v1/sync?last_pulled_at=9007199254740000",
+            bench.base
+        ))
+        .bearer_auth(&bench.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = latest["timestamp"].as_i64().unwrap();
+    let up_to_date = pull_latencies(&bench, &format!("last_pulled_at={now}"), 300).await;
+    let health = {
+        let mut times = Vec::new();
+        for _ in 0..300 {
+            let started = Instant::now();
+            bench
+                .client
+                .get(format!("{}/health/live", bench.base))
+                .send()
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        times
+    };
+    println!(
+        "| up-to-date pull p50 / p95 | {:.2} / {:.2} ms | {:.2} ms (GET /health/live p50) | {:.1}× |",
+        percentile(&up_to_date, 0.5),
+        percentile(&up_to_date, 0.95),
+        percentile(&health, 0.5),
+        percentile(&up_to_date, 0.5) / percentile(&health, 0.5)
+    );
+    let first = pull_latencies(&bench, "last_pulled_at=0", 5).await;
+    let paged = {
+        let started = Instant::now();
+        let mut since = 0;
+        loop {
+            let page: Value = bench
+                .client
+                .get(format!(
+                    "{}/v1/sync?last_pulled_at={since}&limit=5000",
+                    bench.base
+                ))
+                .bearer_auth(&bench.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            since = page["timestamp"].as_i64().unwrap();
+            if page["has_more"] == false {
+                break;
+            }
+        }
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    println!(
+        "| first sync of ~18k rows: one pull p50 / paged by 5000 | {:.0} / {paged:.0} ms | | |",
+        percentile(&first, 0.5)
+    );
+}
+
+fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1/postgres".into());
+    PgConnection::establish(&url).ok().map(|_| url)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "pain-journal-bench-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    runtime.block_on(run(
+        "SQLite",
+        DatabaseLocation::Sqlite(dir.join("bench.db")),
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    if let Some(admin) = postgres_admin_url() {
+        let name = format!("pj_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .unwrap();
+        let (scheme, rest) = admin.split_once("://").unwrap();
+        let authority = rest.split('/').next().unwrap();
+        let url = format!("{scheme}://{authority}/{name}");
+        runtime.block_on(run("PostgreSQL", DatabaseLocation::Postgres(url)));
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        let _ =
+            diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)")).execute(&mut conn);
+    } else {
+        println!("\n(PostgreSQL not reachable: skipped)");
+    }
+}
