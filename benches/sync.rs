@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use pain_journal::config::Settings;
 use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
-use pain_journal::db::{self, DatabaseLocation};
+use pain_journal::db::{self, change_seq, DatabaseLocation};
+use pain_journal::domain::UserId;
 use pain_journal::startup::Application;
 use serde_json::{json, Value};
 
@@ -125,12 +126,18 @@ async fn push_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f
 fn raw_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
     let pool = db::connect(&bench.location, 1).unwrap();
     let mut conn = pool.get().unwrap();
-    let rows: Vec<PainEntryRow> = (0..total)
-        .map(|i| row(&bench.user_id, prefix, i, 1_000_000 + i as i64))
+    let mut rows: Vec<PainEntryRow> = (0..total)
+        .map(|i| row(&bench.user_id, prefix, i, 0))
         .collect();
+    let user = UserId::from_trusted(bench.user_id.clone());
     let started = Instant::now();
-    for chunk in rows.chunks(batch) {
+    for chunk in rows.chunks_mut(batch) {
         conn.write_transaction(|conn| {
+            // Versions from the user's counter, as every write takes them.
+            let first = change_seq::reserve(conn, &user, chunk.len() as i64)?.first_version;
+            for (offset, row) in chunk.iter_mut().enumerate() {
+                row.version = first + offset as i64;
+            }
             pain_entries::insert_many(conn, chunk)?;
             Ok::<_, diesel::result::Error>(())
         })

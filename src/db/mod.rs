@@ -192,6 +192,19 @@ impl DbConn {
         }
     }
 
+    /// For the rest of this transaction, plans each statement for its actual values
+    /// (PostgreSQL). A push looks rows up with `id = ANY($ids)`; a cached generic plan cannot
+    /// hash that list and compares every id against every row of the user, which made large
+    /// pushes slow down as the journal grew. No-op on SQLite.
+    pub fn plan_for_actual_values(&mut self) -> QueryResult<()> {
+        match self {
+            DbConn::Pg(inner) => {
+                inner.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            }
+            DbConn::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Answers whether the database responds (the readiness probe).
     pub fn ping(&mut self) -> QueryResult<()> {
         diesel::sql_query("SELECT 1").execute(self).map(|_| ())

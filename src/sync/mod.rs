@@ -538,6 +538,7 @@ pub async fn push(
     let request_hash = hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes()));
     db::run(&state.pool, move |conn| {
         conn.write_transaction(|conn| {
+            conn.plan_for_actual_values()?;
             let now = db::now();
             if let Some(key) = &idempotency_key {
                 if let Some(receipt) =
