@@ -263,60 +263,59 @@ struct TablePush {
 
 /// Reads the `changes` object; a malformed structure is a 400 (a broken client, not a bad
 /// record).
-fn parse_changes(body: &Value) -> Result<BTreeMap<String, TablePush>, ApiError> {
+fn parse_changes(body: Value) -> Result<BTreeMap<String, TablePush>, ApiError> {
     let bad = |what: String| ApiError::BadRequest(format!("changes: {what}"));
-    let object = body
-        .as_object()
-        .ok_or_else(|| bad("the body must be a JSON object".into()))?;
+    let Value::Object(mut object) = body else {
+        return Err(bad("the body must be a JSON object".into()));
+    };
     if let Some(key) = object.keys().find(|k| k.as_str() != "changes") {
         return Err(bad(format!(
             "unknown field `{key}`; send {{\"changes\": {{…}}}}"
         )));
     }
-    let changes = object
-        .get("changes")
-        .and_then(Value::as_object)
-        .ok_or_else(|| bad("missing or not an object".into()))?;
+    let Some(Value::Object(changes)) = object.remove("changes") else {
+        return Err(bad("missing or not an object".into()));
+    };
     let mut tables = BTreeMap::new();
     for (table, value) in changes {
         if !TABLE_NAMES.contains(&table.as_str()) {
-            return Err(bad(format!(
-                "unknown table `{table}`; tables are {}",
-                TABLE_NAMES.join(", ")
-            )));
+            let known = TABLE_NAMES.join(", ");
+            return Err(bad(format!("unknown table `{table}`; tables are {known}")));
         }
-        let value = value
-            .as_object()
-            .ok_or_else(|| bad(format!("{table} must be an object")))?;
+        let Value::Object(lists) = value else {
+            return Err(bad(format!("{table} must be an object")));
+        };
         let mut push = TablePush::default();
-        for (list, items) in value {
-            let items = items
-                .as_array()
-                .ok_or_else(|| bad(format!("{table}.{list} must be an array")))?;
+        for (list, items) in lists {
+            let Value::Array(items) = items else {
+                return Err(bad(format!("{table}.{list} must be an array")));
+            };
             match list.as_str() {
                 "created" | "updated" => {
                     for item in items {
-                        let record = item
-                            .as_object()
-                            .ok_or_else(|| bad(format!("{table}.{list} holds a non-object")))?;
-                        let id = record.get("id").and_then(Value::as_str).ok_or_else(|| {
-                            bad(format!("{table}.{list} holds a record without a string id"))
-                        })?;
-                        push.records.push((id.to_owned(), record.clone()));
+                        let Value::Object(record) = item else {
+                            return Err(bad(format!("{table}.{list} holds a non-object")));
+                        };
+                        let Some(Value::String(id)) = record.get("id") else {
+                            return Err(bad(format!(
+                                "{table}.{list} holds a record without a string id"
+                            )));
+                        };
+                        push.records.push((id.clone(), record));
                     }
                 }
                 "deleted" => {
                     for item in items {
-                        let id = item
-                            .as_str()
-                            .ok_or_else(|| bad(format!("{table}.deleted must hold string ids")))?;
-                        push.deleted.push(id.to_owned());
+                        let Value::String(id) = item else {
+                            return Err(bad(format!("{table}.deleted must hold string ids")));
+                        };
+                        push.deleted.push(id);
                     }
                 }
                 other => return Err(bad(format!("{table}: unknown list `{other}`"))),
             }
         }
-        tables.insert(table.clone(), push);
+        tables.insert(table, push);
     }
     Ok(tables)
 }
@@ -534,17 +533,20 @@ pub async fn push(
     idempotency_key: Option<String>,
 ) -> Result<PushResponse, ApiError> {
     let since = parse_cursor(last_pulled_at)?;
-    let tables = parse_changes(&body)?;
-    let request_hash = hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes()));
+    // Only a push that may be replayed needs its fingerprint.
+    let request_hash = idempotency_key
+        .as_ref()
+        .map(|_| hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes())));
+    let tables = parse_changes(body)?;
     db::run(&state.pool, move |conn| {
         conn.write_transaction(|conn| {
             conn.plan_for_actual_values()?;
             let now = db::now();
-            if let Some(key) = &idempotency_key {
+            if let (Some(key), Some(hash)) = (&idempotency_key, &request_hash) {
                 if let Some(receipt) =
                     sync_receipts::find_fresh(conn, &user_id, key, now - IDEMPOTENCY_WINDOW)?
                 {
-                    if receipt.request_hash != request_hash {
+                    if &receipt.request_hash != hash {
                         return Err(ApiError::Conflict(
                             "This Idempotency-Key was used for a different push.".into(),
                         ));
@@ -581,7 +583,7 @@ pub async fn push(
                 visit_all(&mut pusher)?;
             }
             let response = pusher.response;
-            if let Some(key) = idempotency_key {
+            if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {
                 let receipt = sync_receipts::Receipt {
                     user_id: user_id.to_string(),
                     idempotency_key: key,
