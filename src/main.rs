@@ -20,14 +20,31 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (e.g. `> openapi/openapi.json`).
     Openapi,
+    /// Check the massage-effect analysis on synthetic journals with known effects and print
+    /// the power / false-alarm / error table for 8, 26 and 52 weeks.
+    ValidateInsight {
+        /// Journals per cell of the table.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Openapi = command {
-        print!("{}", openapi::document_json());
-        return ExitCode::SUCCESS;
+    match command {
+        Command::Openapi => {
+            print!("{}", openapi::document_json());
+            return ExitCode::SUCCESS;
+        }
+        Command::ValidateInsight { runs } => {
+            print!(
+                "{}",
+                pain_journal::insight::simulate::validation_table(runs)
+            );
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     telemetry::init();
     let settings = match Settings::from_env() {

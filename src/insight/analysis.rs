@@ -1,0 +1,472 @@
+//! The analysis behind `/v1/insights/massage-effect` (the method is in the module doc of
+//! `insight`).
+
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::series::{Day, Week};
+use super::stats::{block_resample, bootstrap_summary, mean, ols, ols_of};
+
+/// Weeks of each kind (with / without a massage) needed before the comparison is made.
+pub const MIN_WEEKS_EACH: usize = 3;
+/// Weeks of journal needed in all.
+pub const MIN_WEEKS: usize = 8;
+/// A week counts when at least this many of its days lie in the journal's span.
+pub const MIN_DAYS_PER_WEEK: u32 = 4;
+/// Weeks per bootstrap block: neighbouring weeks stay together.
+pub const BLOCK_WEEKS: usize = 2;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    /// Days before and after each session compared (N).
+    pub window_days: i64,
+    pub resamples: usize,
+    /// Every random step starts from this seed: the same data always gives the same answer.
+    pub seed: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            window_days: 3,
+            resamples: 400,
+            seed: 20_261_127,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    LowerWithMassage,
+    NoClearDifference,
+    HigherWithMassage,
+    NotEnoughData,
+}
+
+/// Weeks with massage against weeks without.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeekComparison {
+    pub weeks_with_massage: usize,
+    pub weeks_without_massage: usize,
+    /// Plain means per day, for orientation (not adjusted).
+    pub mean_with_massage: Option<f64>,
+    pub mean_without_massage: Option<f64>,
+    /// Adjusted relative change (%) on the days after a massage against other days, at the
+    /// same pain and point in time (a day-level fit, resampled by whole weeks).
+    pub change_percent: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub p_value: Option<f64>,
+}
+
+/// The N days after each session against the N days before, pooled over sessions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AroundSessions {
+    pub window_days: i64,
+    pub sessions: usize,
+    pub mean_before: Option<f64>,
+    pub mean_after: Option<f64>,
+    pub change_percent: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub p_value: Option<f64>,
+}
+
+/// The weekly values over time, and a segmented fit around the first massage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Trend {
+    pub slope_per_week: Option<f64>,
+    pub slope_ci95_low: Option<f64>,
+    pub slope_ci95_high: Option<f64>,
+    pub slope_p_value: Option<f64>,
+    /// Interrupted time series: the jump at the first massage, and the change of slope.
+    pub level_change_at_first_massage: Option<f64>,
+    pub level_change_ci95: Option<(f64, f64)>,
+    pub slope_change_after_first_massage: Option<f64>,
+    pub slope_change_ci95: Option<(f64, f64)>,
+}
+
+/// One outcome in the three views.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Views {
+    pub weeks: WeekComparison,
+    pub around_sessions: AroundSessions,
+    pub trend: Trend,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Analysis {
+    pub verdict: Verdict,
+    /// One plain sentence about the user's own records.
+    pub summary: String,
+    /// Painkiller doses per day, all classes.
+    pub painkiller_doses: Views,
+    /// Opioid morphine milligram equivalents per day.
+    pub opioid_mme: Views,
+    /// Pain intensity (0–10), so a drop in pills with rising pain is visible.
+    pub pain: Views,
+}
+
+fn eligible(weeks: &[Week]) -> Vec<&Week> {
+    weeks
+        .iter()
+        .filter(|w| w.days >= MIN_DAYS_PER_WEEK)
+        .collect()
+}
+
+fn weeks_since(first: NaiveDate, week: &Week) -> f64 {
+    (week.starts - first).num_days() as f64 / 7.0
+}
+
+/// Weeks with massage against weeks without: plain weekly means, and the adjusted change
+/// from a day-level fit resampled by whole weeks (see the module doc of `insight`).
+pub fn compare_weeks(
+    days: &[Day],
+    weeks: &[Week],
+    daily: impl Fn(&Day) -> Option<f64>,
+    weekly: impl Fn(&Week) -> Option<f64>,
+    adjust_for_pain: bool,
+    params: &Params,
+) -> WeekComparison {
+    let usable: Vec<&Week> = eligible(weeks)
+        .into_iter()
+        .filter(|w| weekly(w).is_some())
+        .collect();
+    let with: Vec<f64> = usable
+        .iter()
+        .filter(|w| w.massage_sessions > 0)
+        .filter_map(|w| weekly(w))
+        .collect();
+    let without: Vec<f64> = usable
+        .iter()
+        .filter(|w| w.massage_sessions == 0)
+        .filter_map(|w| weekly(w))
+        .collect();
+    let mut comparison = WeekComparison {
+        weeks_with_massage: with.len(),
+        weeks_without_massage: without.len(),
+        mean_with_massage: mean(&with),
+        mean_without_massage: mean(&without),
+        change_percent: None,
+        ci95_low: None,
+        ci95_high: None,
+        p_value: None,
+    };
+    if with.len() < MIN_WEEKS_EACH || without.len() < MIN_WEEKS_EACH || usable.len() < MIN_WEEKS {
+        return comparison;
+    }
+    // The days of the usable weeks, grouped by week, as regression rows.
+    let first = usable[0].starts;
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut y: Vec<f64> = Vec::new();
+    let mut by_week: Vec<Vec<usize>> = Vec::new();
+    for week in &usable {
+        let mut members = Vec::new();
+        for day in days
+            .iter()
+            .filter(|d| d.date >= week.starts && d.date < week.starts + chrono::Duration::days(7))
+        {
+            let (Some(value), pain) = (daily(day), day.pain_mean) else {
+                continue;
+            };
+            if adjust_for_pain && pain.is_none() {
+                continue;
+            }
+            let mut row = vec![1.0, f64::from(u8::from(day.after_massage))];
+            if let Some(pain) = pain.filter(|_| adjust_for_pain) {
+                row.push(pain);
+            }
+            row.push((day.date - first).num_days() as f64 / 7.0);
+            members.push(rows.len());
+            rows.push(row);
+            y.push(value);
+        }
+        if !members.is_empty() {
+            by_week.push(members);
+        }
+    }
+    let Some(point) = relative_effect(&rows, &y) else {
+        return comparison;
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let mut estimates = Vec::with_capacity(params.resamples);
+    for _ in 0..params.resamples {
+        let picks = block_resample(&mut rng, by_week.len(), BLOCK_WEEKS);
+        let members = picks.iter().flat_map(|&w| by_week[w].iter().copied());
+        if let Some(estimate) = relative_effect_of(&rows, &y, members) {
+            estimates.push(estimate);
+        }
+    }
+    comparison.change_percent = Some(point);
+    if let Some(((low, high), p)) = bootstrap_summary(&mut estimates, point) {
+        comparison.ci95_low = Some(low);
+        comparison.ci95_high = Some(high);
+        comparison.p_value = Some(p);
+    }
+    comparison
+}
+
+/// 100 × (exposure coefficient) / (the fitted value without exposure at average conditions).
+fn relative_effect(rows: &[Vec<f64>], y: &[f64]) -> Option<f64> {
+    relative_effect_of(rows, y, 0..rows.len())
+}
+
+/// [`relative_effect`] over the rows picked by `picks`.
+fn relative_effect_of(
+    rows: &[Vec<f64>],
+    y: &[f64],
+    picks: impl Iterator<Item = usize> + Clone,
+) -> Option<f64> {
+    let fit = ols_of(rows, y, picks.clone())?;
+    let k = rows.first()?.len();
+    let mut means = vec![0.0; k];
+    let mut n = 0.0;
+    for r in picks {
+        for (m, x) in means.iter_mut().zip(&rows[r]) {
+            *m += x;
+        }
+        n += 1.0;
+    }
+    for m in &mut means {
+        *m /= n;
+    }
+    let mut unexposed = means;
+    unexposed[1] = 0.0;
+    let baseline = fit.predict(&unexposed);
+    (baseline > 0.05).then(|| 100.0 * fit.coefficients[1] / baseline)
+}
+
+/// Days before against days after each session (`outcome` per day; days without a value are
+/// left out of the means).
+pub fn around_sessions(
+    days: &[Day],
+    outcome: impl Fn(&Day) -> Option<f64>,
+    params: &Params,
+) -> AroundSessions {
+    let n = params.window_days.max(1) as usize;
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
+    for (i, day) in days.iter().enumerate() {
+        if day.massage_sessions == 0 || i < n || i + n >= days.len() {
+            continue;
+        }
+        let before: Vec<f64> = days[i - n..i].iter().filter_map(&outcome).collect();
+        let after: Vec<f64> = days[i + 1..=i + n].iter().filter_map(&outcome).collect();
+        if let (Some(b), Some(a)) = (mean(&before), mean(&after)) {
+            pairs.push((b, a));
+        }
+    }
+    let pooled = |pairs: &[(f64, f64)]| -> Option<(f64, f64, f64)> {
+        let before = mean(&pairs.iter().map(|p| p.0).collect::<Vec<_>>())?;
+        let after = mean(&pairs.iter().map(|p| p.1).collect::<Vec<_>>())?;
+        (before > 0.05).then(|| (before, after, 100.0 * (after - before) / before))
+    };
+    let mut result = AroundSessions {
+        window_days: n as i64,
+        sessions: pairs.len(),
+        mean_before: None,
+        mean_after: None,
+        change_percent: None,
+        ci95_low: None,
+        ci95_high: None,
+        p_value: None,
+    };
+    if pairs.len() < MIN_WEEKS_EACH {
+        return result;
+    }
+    let Some((before, after, point)) = pooled(&pairs) else {
+        result.mean_before = mean(&pairs.iter().map(|p| p.0).collect::<Vec<_>>());
+        result.mean_after = mean(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
+        return result;
+    };
+    result.mean_before = Some(before);
+    result.mean_after = Some(after);
+    result.change_percent = Some(point);
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed ^ 0xA5A5);
+    let mut estimates = Vec::with_capacity(params.resamples);
+    for _ in 0..params.resamples {
+        // Sessions are weeks apart, so they are resampled one by one.
+        let picks = block_resample(&mut rng, pairs.len(), 1);
+        let sample: Vec<(f64, f64)> = picks.iter().map(|&i| pairs[i]).collect();
+        if let Some((_, _, estimate)) = pooled(&sample) {
+            estimates.push(estimate);
+        }
+    }
+    if let Some(((low, high), p)) = bootstrap_summary(&mut estimates, point) {
+        result.ci95_low = Some(low);
+        result.ci95_high = Some(high);
+        result.p_value = Some(p);
+    }
+    result
+}
+
+pub fn trend(weeks: &[Week], outcome: impl Fn(&Week) -> Option<f64>) -> Trend {
+    let usable: Vec<&Week> = eligible(weeks)
+        .into_iter()
+        .filter(|w| outcome(w).is_some())
+        .collect();
+    let mut trend = Trend {
+        slope_per_week: None,
+        slope_ci95_low: None,
+        slope_ci95_high: None,
+        slope_p_value: None,
+        level_change_at_first_massage: None,
+        level_change_ci95: None,
+        slope_change_after_first_massage: None,
+        slope_change_ci95: None,
+    };
+    let Some(first) = usable.first().map(|w| w.starts) else {
+        return trend;
+    };
+    let t: Vec<f64> = usable.iter().map(|w| weeks_since(first, w)).collect();
+    let y: Vec<f64> = usable.iter().filter_map(|w| outcome(w)).collect();
+    if usable.len() >= 4 {
+        let rows: Vec<Vec<f64>> = t.iter().map(|&t| vec![1.0, t]).collect();
+        if let Some(fit) = ols(&rows, &y) {
+            let (p, (low, high)) = fit.test(1);
+            trend.slope_per_week = Some(fit.coefficients[1]);
+            trend.slope_ci95_low = Some(low);
+            trend.slope_ci95_high = Some(high);
+            trend.slope_p_value = Some(p);
+        }
+    }
+    // Segmented regression: y = a + b·t + c·after + d·(t − t₀)·after.
+    if let Some(start) = usable.iter().position(|w| w.massage_sessions > 0) {
+        let t0 = t[start];
+        if start >= MIN_WEEKS_EACH && usable.len() - start >= MIN_WEEKS_EACH {
+            let rows: Vec<Vec<f64>> = t
+                .iter()
+                .map(|&t| {
+                    let after = f64::from(u8::from(t >= t0));
+                    vec![1.0, t, after, (t - t0) * after]
+                })
+                .collect();
+            if let Some(fit) = ols(&rows, &y) {
+                trend.level_change_at_first_massage = Some(fit.coefficients[2]);
+                trend.level_change_ci95 = Some(fit.test(2).1);
+                trend.slope_change_after_first_massage = Some(fit.coefficients[3]);
+                trend.slope_change_ci95 = Some(fit.test(3).1);
+            }
+        }
+    }
+    trend
+}
+
+fn views(
+    days: &[Day],
+    weeks: &[Week],
+    daily: impl Fn(&Day) -> Option<f64> + Copy,
+    weekly: impl Fn(&Week) -> Option<f64> + Copy,
+    adjust_for_pain: bool,
+    params: &Params,
+) -> Views {
+    Views {
+        weeks: compare_weeks(days, weeks, daily, weekly, adjust_for_pain, params),
+        around_sessions: around_sessions(days, daily, params),
+        trend: trend(weeks, weekly),
+    }
+}
+
+pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
+    let painkiller_doses = views(
+        days,
+        weeks,
+        |d| Some(d.doses),
+        |w| Some(w.doses_per_day),
+        true,
+        params,
+    );
+    let opioid_mme = views(
+        days,
+        weeks,
+        |d| Some(d.opioid_mme),
+        |w| Some(w.opioid_mme_per_day),
+        true,
+        params,
+    );
+    let pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
+    let (verdict, summary) = verdict(&painkiller_doses.weeks, &pain.weeks, weeks);
+    Analysis {
+        verdict,
+        summary,
+        painkiller_doses,
+        opioid_mme,
+        pain,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 more {word}")
+    } else {
+        format!("{n} more {word}s")
+    }
+}
+
+/// What is still missing before a comparison can be made, in words.
+fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
+    let mut needs = Vec::new();
+    let with = doses.weeks_with_massage;
+    let without = doses.weeks_without_massage;
+    if with < MIN_WEEKS_EACH {
+        needs.push(plural(MIN_WEEKS_EACH - with, "week with a massage"));
+    }
+    if without < MIN_WEEKS_EACH {
+        needs.push(plural(MIN_WEEKS_EACH - without, "week without a massage"));
+    }
+    let total = eligible(weeks).len();
+    if needs.is_empty() && total < MIN_WEEKS {
+        needs.push(plural(MIN_WEEKS - total, "week of entries"));
+    }
+    if needs.is_empty() {
+        return "Not enough data yet: log your painkillers and pain every day, including the days \
+                you take none."
+            .into();
+    }
+    format!(
+        "Not enough data yet: record {} (with your pain and painkillers).",
+        needs.join(" and ")
+    )
+}
+
+fn verdict(doses: &WeekComparison, pain: &WeekComparison, weeks: &[Week]) -> (Verdict, String) {
+    let (Some(change), Some(low), Some(high)) =
+        (doses.change_percent, doses.ci95_low, doses.ci95_high)
+    else {
+        return (Verdict::NotEnoughData, missing(doses, weeks));
+    };
+    let pain_words = match (pain.ci95_low, pain.ci95_high, pain.change_percent) {
+        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher",
+        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower",
+        _ => "your pain was about the same",
+    };
+    let verdict = if high < 0.0 {
+        Verdict::LowerWithMassage
+    } else if low > 0.0 {
+        Verdict::HigherWithMassage
+    } else {
+        Verdict::NoClearDifference
+    };
+    let range = |a: f64, b: f64| format!("95% CI {:.0}–{:.0}%", a.min(b), a.max(b));
+    let summary = match verdict {
+        Verdict::LowerWithMassage => format!(
+            "In your records, in weeks after a massage you took {:.0}% fewer painkiller doses ({}), and {pain_words}.",
+            -change,
+            range(-high, -low)
+        ),
+        Verdict::HigherWithMassage => format!(
+            "In your records, in weeks after a massage you took {:.0}% more painkiller doses ({}), and {pain_words}.",
+            change,
+            range(low, high)
+        ),
+        _ => format!(
+            "In your records there is no clear difference in painkiller doses between weeks with and \
+             without a massage (estimate {change:+.0}%, {}), and {pain_words}.",
+            range(low, high)
+        ),
+    };
+    (verdict, summary)
+}

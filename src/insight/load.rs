@@ -1,0 +1,174 @@
+//! Reads one user's journal for the insight, in one snapshot, and answers the reports.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::analysis::{analyse, Analysis, Params};
+use super::series::{daily, weekly, Day, DoseObservation, Journal, PainObservation, Week};
+use crate::db::journal::{
+    massage_sessions, medication_intakes, medications, pain_entries, ListFilter,
+};
+use crate::db::{self, DbConn};
+use crate::domain::journal::{parse_date, Opioid};
+use crate::domain::mme::PATCH_WEAR_DAYS;
+use crate::domain::UserId;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// More rows than any journal holds (15 years of heavy use); bounds one read.
+const MAX_ROWS: i64 = 200_000;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InsightParams {
+    /// First local day, `YYYY-MM-DD` (default: the first entry).
+    pub from: Option<String>,
+    /// Last local day, `YYYY-MM-DD` (default: the last entry).
+    pub to: Option<String>,
+    /// Days before and after each session compared, 1–14 (default 3).
+    pub window_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MassageEffect {
+    #[serde(flatten)]
+    pub analysis: Analysis,
+    pub daily: Vec<Day>,
+    pub weekly: Vec<Week>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeeklySeries {
+    pub weeks: Vec<Week>,
+}
+
+struct Range {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+fn parse_range(params: &InsightParams) -> Result<Range, ApiError> {
+    let date = |raw: &Option<String>, name: &str| {
+        raw.as_deref()
+            .map(|r| parse_date(r).map_err(|why| ApiError::BadRequest(format!("{name}: {why}"))))
+            .transpose()
+    };
+    let range = Range {
+        from: date(&params.from, "from")?,
+        to: date(&params.to, "to")?,
+    };
+    if let (Some(from), Some(to)) = (range.from, range.to) {
+        if from > to {
+            return Err(ApiError::BadRequest("from: must not be after to".into()));
+        }
+    }
+    Ok(range)
+}
+
+fn read_journal(conn: &mut DbConn, user_id: &UserId, range: &Range) -> Result<Journal, ApiError> {
+    let filter = ListFilter {
+        from: range.from,
+        to: range.to,
+        before: None,
+    };
+    let pain = pain_entries::list(conn, user_id, &filter, MAX_ROWS)?;
+    let intakes = medication_intakes::list(conn, user_id, &filter, MAX_ROWS)?;
+    let massages = massage_sessions::list(conn, user_id, &filter, MAX_ROWS)?;
+    let mut medication_ids: Vec<String> = intakes.iter().map(|i| i.medication_id.clone()).collect();
+    medication_ids.sort();
+    medication_ids.dedup();
+    let meds: HashMap<String, medications::MedicationRow> =
+        medications::find_many(conn, user_id, &medication_ids)?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+    Ok(Journal {
+        pain: pain
+            .into_iter()
+            .map(|p| PainObservation {
+                date: p.local_date,
+                intensity: p.intensity,
+                back_pain: p.back_pain,
+                leg_pain: p.leg_pain,
+            })
+            .collect(),
+        doses: intakes
+            .into_iter()
+            .map(|i| {
+                let med = meds.get(&i.medication_id);
+                let patch =
+                    med.and_then(|m| m.opioid.as_deref()) == Some(Opioid::FentanylPatch.as_str());
+                DoseObservation {
+                    date: i.local_date,
+                    drug_class: med.map_or_else(|| "other".to_owned(), |m| m.drug_class.clone()),
+                    mme: i.mme,
+                    mme_days: if patch { PATCH_WEAR_DAYS as i64 } else { 1 },
+                }
+            })
+            .collect(),
+        massages: massages.into_iter().map(|m| m.local_date).collect(),
+    })
+}
+
+async fn series(
+    state: &AppState,
+    user_id: UserId,
+    range: Range,
+) -> Result<(Vec<Day>, Vec<Week>), ApiError> {
+    let journal = db::run(&state.pool, move |conn| {
+        conn.read_transaction(|conn| read_journal(conn, &user_id, &range))
+    })
+    .await?;
+    let days = daily(&journal, None, None);
+    let weeks = weekly(&days);
+    Ok((days, weeks))
+}
+
+pub async fn massage_effect(
+    state: &AppState,
+    user_id: UserId,
+    params: InsightParams,
+) -> Result<MassageEffect, ApiError> {
+    let range = parse_range(&params)?;
+    let window_days = params.window_days.unwrap_or(3);
+    if !(1..=14).contains(&window_days) {
+        return Err(ApiError::BadRequest(
+            "window_days: must be from 1 to 14".into(),
+        ));
+    }
+    let (days, weeks) = series(state, user_id, range).await?;
+    let analysis_params = Params {
+        window_days,
+        ..Params::default()
+    };
+    // The bootstrap is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let analysis = analyse(&days, &weeks, &analysis_params);
+        MassageEffect {
+            analysis,
+            daily: days,
+            weekly: weeks,
+        }
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+pub async fn weekly_series(
+    state: &AppState,
+    user_id: UserId,
+    params: InsightParams,
+) -> Result<WeeklySeries, ApiError> {
+    if params.window_days.is_some() {
+        return Err(ApiError::BadRequest(
+            "window_days: not used by the weekly series".into(),
+        ));
+    }
+    let range = parse_range(&params)?;
+    let (_, weeks) = series(state, user_id, range).await?;
+    Ok(WeeklySeries { weeks })
+}

@@ -1,0 +1,48 @@
+//! Insight: does massage lower this person's painkiller use? Answered from their own journal
+//! with a number, its uncertainty and a plain sentence — or "not enough data yet".
+//!
+//! # Method
+//!
+//! **Series.** Every local day from the first to the last entry: mean and max pain (and back
+//! / leg pain), painkiller doses (intakes) in all and by class, opioid MME (a fentanyl patch
+//! spread over its 3 days), massage sessions. Days without intakes count as days without
+//! painkillers (the journal is taken as complete between its first and last entry). ISO
+//! weeks average the days they hold; weeks with fewer than 4 days in the span are left out of
+//! the comparisons.
+//!
+//! **Exposure.** A day is "after a massage" when a session took place on one of the 7 days
+//! before; a week's exposure is the share of such days (0–1). This follows a lagged effect
+//! into the next week instead of crediting only the calendar week of the session.
+//!
+//! **Weeks with vs without massage (the verdict).** Days are autocorrelated and people book a
+//! massage when pain is high, so days are not compared one by one. Per week,
+//! `doses/day = b0 + b1·exposure + b2·mean pain + b3·week index` is fitted by least squares:
+//! the pain term compares weeks at similar pain (a massage booked on a bad week is not
+//! credited for the regression to the mean that follows), the time term absorbs a slow drift.
+//! The reported change is `100 · b1 / (fitted doses/day without exposure at average pain and
+//! time)` — the change for a week spent after massages. Its 95% interval and p-value come
+//! from a moving-block bootstrap over weeks (blocks of 2 weeks, 400 resamples; the p-value is
+//! twice the share of resamples on the other side of zero), seeded so the same data always
+//! gives the same answer. Plain means of weeks with and without a session are shown too.
+//! The verdict is `lower_with_massage` / `higher_with_massage` when the interval excludes 0,
+//! `no_clear_difference` otherwise, and `not_enough_data` below 3 weeks with a massage, 3 weeks
+//! without, 8 weeks in all, or with almost no painkillers logged.
+//!
+//! **Around each session.** Mean daily doses on the N days after each session against the N
+//! days before (N = 3 by default), pooled over sessions, with a bootstrap over sessions. It is
+//! descriptive: sessions booked on bad days are followed by better days anyway (regression to
+//! the mean), which is why the verdict does not rest on it.
+//!
+//! **Trend.** Weekly doses/day against time (slope per week with a t interval), and an
+//! interrupted time series around the first massage: level change and slope change.
+//!
+//! **Pain** is shown in the same three views (not adjusted for itself), so fewer pills with
+//! rising pain is visible. Everything is about this one person's records: an association in
+//! their own data, not a medical claim. `simulate` checks the method on synthetic journals
+//! with known effects (see the README for the table).
+
+pub mod analysis;
+pub mod load;
+pub mod series;
+pub mod simulate;
+pub mod stats;
