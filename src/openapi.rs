@@ -57,6 +57,8 @@ use crate::routes;
         routes::journal::day,
         routes::sync::pull,
         routes::sync::push,
+        routes::insight::massage_effect,
+        routes::insight::weekly,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -70,6 +72,7 @@ use crate::routes;
         (name = "check-ins", description = "PEG and Oswestry questionnaires, scored by the server"),
         (name = "days", description = "Everything of one local day"),
         (name = "sync", description = "Offline sync, wire-compatible with WatermelonDB"),
+        (name = "insights", description = "Does massage lower my painkiller use? From the user's own data"),
         (name = "ops", description = "Probes and documentation"),
     )
 )]

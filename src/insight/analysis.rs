@@ -398,12 +398,10 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 more {word}")
-    } else {
-        format!("{n} more {word}s")
-    }
+/// "1 more week with a massage", "3 more weeks with a massage".
+fn more_weeks(n: usize, what: &str) -> String {
+    let weeks = if n == 1 { "week" } else { "weeks" };
+    format!("{n} more {weeks}{what}")
 }
 
 /// What is still missing before a comparison can be made, in words.
@@ -412,14 +410,14 @@ fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
     let with = doses.weeks_with_massage;
     let without = doses.weeks_without_massage;
     if with < MIN_WEEKS_EACH {
-        needs.push(plural(MIN_WEEKS_EACH - with, "week with a massage"));
+        needs.push(more_weeks(MIN_WEEKS_EACH - with, " with a massage"));
     }
     if without < MIN_WEEKS_EACH {
-        needs.push(plural(MIN_WEEKS_EACH - without, "week without a massage"));
+        needs.push(more_weeks(MIN_WEEKS_EACH - without, " without a massage"));
     }
     let total = eligible(weeks).len();
     if needs.is_empty() && total < MIN_WEEKS {
-        needs.push(plural(MIN_WEEKS - total, "week of entries"));
+        needs.push(more_weeks(MIN_WEEKS - total, " of entries"));
     }
     if needs.is_empty() {
         return "Not enough data yet: log your painkillers and pain every day, including the days \
@@ -464,8 +462,7 @@ fn verdict(doses: &WeekComparison, pain: &WeekComparison, weeks: &[Week]) -> (Ve
         ),
         _ => format!(
             "In your records there is no clear difference in painkiller doses between weeks with and \
-             without a massage (estimate {change:+.0}%, {}), and {pain_words}.",
-            range(low, high)
+             without a massage (estimate {change:+.0}%, 95% CI {low:+.0}% to {high:+.0}%), and {pain_words}."
         ),
     };
     (verdict, summary)

@@ -42,6 +42,7 @@
 //! with known effects (see the README for the table).
 
 pub mod analysis;
+pub mod demo;
 pub mod load;
 pub mod series;
 pub mod simulate;

@@ -34,6 +34,12 @@ impl Booking {
         Booking::OnBadDays,
     ];
 
+    pub fn parse(raw: &str) -> Option<Self> {
+        Booking::ALL
+            .into_iter()
+            .find(|b| b.name().replace(' ', "-") == raw)
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Booking::Fortnightly => "fortnightly",

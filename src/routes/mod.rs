@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod insight;
 pub mod journal;
 pub mod me;
 mod rate_limit;
@@ -38,6 +39,7 @@ pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
     let limited = || actix_governor::Governor::new(rate_limit);
     cfg.configure(journal::configure)
         .configure(sync::configure)
+        .configure(insight::configure)
         .service(
             web::scope("/v1")
                 .service(

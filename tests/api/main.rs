@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod insight;
+
 mod accounts;
 mod errors;
 mod journal;

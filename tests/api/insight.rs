@@ -1,0 +1,250 @@
+//! The insight over HTTP on both engines: empty and one-sided journals, a synthetic journal
+//! with a known effect, local days, bad parameters, ownership.
+
+use chrono::NaiveDate;
+use pain_journal::insight::simulate::{generate, Booking, Scenario};
+use serde_json::{json, Value};
+
+use crate::both_engines;
+use crate::helpers::{assert_problem, TestApp, Tokens};
+use crate::sync::push;
+
+both_engines!(
+    an_empty_journal_is_not_enough_data,
+    one_sided_journals_say_what_is_missing,
+    a_journal_with_a_real_effect_is_read_as_lower,
+    days_and_weeks_are_the_users_local_ones,
+    bad_parameters_are_400_and_data_stays_private,
+);
+
+async fn insight(app: &TestApp, token: &str, query: &str) -> Value {
+    app.get_json(&format!("/v1/insights/massage-effect{query}"), token)
+        .await
+}
+
+fn day_ms(date: NaiveDate, hour: u32) -> i64 {
+    date.and_hms_opt(hour, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// Pushes a synthetic journal of `weeks` weeks (starting 2025-02-03) through sync.
+async fn push_journal(
+    app: &TestApp,
+    tokens: &Tokens,
+    scenario: Scenario,
+    with_pills: bool,
+    with_massages: bool,
+) {
+    let start = NaiveDate::from_ymd_opt(2025, 2, 3).unwrap();
+    let journal = generate(&scenario, start);
+    let meds = json!([{"id": "ibu", "name": "Ibuprofen 400", "drug_class": "nsaid", "strength": 400, "strength_unit": "mg", "form": "tablet", "active": true},
+                      {"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}]);
+    let pain: Vec<Value> = journal.pain.iter().map(|p| json!({"id": format!("p{}", p.date), "recorded_at": day_ms(p.date, 9), "intensity": p.intensity, "regions": "[]", "qualities": "[]", "triggers": "[]"})).collect();
+    let intakes: Vec<Value> = journal.doses.iter().enumerate().filter(|_| with_pills)
+        .map(|(i, d)| json!({"id": format!("i{i}"), "medication_id": if d.drug_class == "opioid" { "oxy" } else { "ibu" }, "taken_at": day_ms(d.date, 10), "quantity": 1}))
+        .collect();
+    let massages: Vec<Value> = journal.massages.iter().filter(|_| with_massages)
+        .map(|m| json!({"id": format!("m{m}"), "started_at": day_ms(*m, 17), "duration_min": 60, "kind": "swedish", "regions": "[]"}))
+        .collect();
+    let changes = json!({
+        "medications": {"created": meds},
+        "pain_entries": {"created": pain},
+        "medication_intakes": {"created": intakes},
+        "massage_sessions": {"created": massages},
+    });
+    let response = push(app, &tokens.access, 0, changes).await;
+    assert_eq!(response.status(), 200);
+}
+
+async fn an_empty_journal_is_not_enough_data(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let report = insight(&app, &tokens.access, "").await;
+    assert_eq!(report["verdict"], "not_enough_data");
+    assert!(
+        report["summary"]
+            .as_str()
+            .unwrap()
+            .contains("3 more weeks with a massage"),
+        "{}",
+        report["summary"]
+    );
+    assert!(report["daily"].as_array().unwrap().is_empty());
+    let weekly = app.get_json("/v1/insights/weekly", &tokens.access).await;
+    assert!(weekly["weeks"].as_array().unwrap().is_empty());
+}
+
+async fn one_sided_journals_say_what_is_missing(app: TestApp) {
+    let scenario = Scenario {
+        weeks: 12,
+        effect: -0.33,
+        booking: Booking::Fortnightly,
+        seed: 3,
+    };
+    // Only pills and pain: no massage at all.
+    let (_, pills) = app.user("pills@example.com").await;
+    push_journal(&app, &pills, scenario, true, false).await;
+    let report = insight(&app, &pills.access, "").await;
+    assert_eq!(report["verdict"], "not_enough_data");
+    assert!(
+        report["summary"]
+            .as_str()
+            .unwrap()
+            .contains("3 more weeks with a massage"),
+        "{}",
+        report["summary"]
+    );
+    assert_eq!(
+        report["painkiller_doses"]["weeks"]["weeks_without_massage"],
+        12
+    );
+    assert!(report["painkiller_doses"]["trend"]["slope_per_week"].is_number());
+    // Only massages and pain: no painkillers logged.
+    let (_, massages) = app.user("massages@example.com").await;
+    push_journal(&app, &massages, scenario, false, true).await;
+    let report = insight(&app, &massages.access, "").await;
+    assert_eq!(report["verdict"], "not_enough_data");
+    assert!(report["painkiller_doses"]["weeks"]["change_percent"].is_null());
+    assert_eq!(report["weekly"].as_array().unwrap().len(), 12);
+    // The pain view still works for them.
+    assert!(report["pain"]["weeks"]["mean_with_massage"].is_number());
+}
+
+async fn a_journal_with_a_real_effect_is_read_as_lower(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let scenario = Scenario {
+        weeks: 26,
+        effect: -0.5,
+        booking: Booking::Fortnightly,
+        seed: 11,
+    };
+    push_journal(&app, &tokens, scenario, true, true).await;
+    let report = insight(&app, &tokens.access, "").await;
+    assert_eq!(
+        report["verdict"], "lower_with_massage",
+        "{}",
+        report["summary"]
+    );
+    let summary = report["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("fewer painkiller doses") && summary.contains("95% CI"),
+        "{summary}"
+    );
+    assert!(summary.contains("your records"), "{summary}");
+    let weeks = &report["painkiller_doses"]["weeks"];
+    assert!(weeks["ci95_high"].as_f64().unwrap() < 0.0);
+    assert!(weeks["p_value"].as_f64().unwrap() < 0.05);
+    assert_eq!(report["weekly"].as_array().unwrap().len(), 26);
+    assert_eq!(report["daily"].as_array().unwrap().len(), 26 * 7);
+    // The same data gives the same answer, and the weekly endpoint the same weeks.
+    assert_eq!(insight(&app, &tokens.access, "").await, report);
+    let weekly = app.get_json("/v1/insights/weekly", &tokens.access).await;
+    assert_eq!(weekly["weeks"], report["weekly"]);
+    // A window of days around sessions is a parameter.
+    let wider = insight(&app, &tokens.access, "?window_days=5").await;
+    assert_eq!(
+        wider["painkiller_doses"]["around_sessions"]["window_days"],
+        5
+    );
+    // from/to restrict the days analysed.
+    let part = insight(&app, &tokens.access, "?from=2025-02-03&to=2025-03-02").await;
+    assert_eq!(part["daily"].as_array().unwrap().len(), 28);
+    assert_eq!(part["verdict"], "not_enough_data");
+}
+
+async fn days_and_weeks_are_the_users_local_ones(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await; // Europe/Berlin
+    app.post_expect("/v1/medications", &tokens.access, &json!({"id": "ibu", "name": "Ibuprofen", "drug_class": "nsaid", "strength": 400, "form": "tablet"}), 201).await;
+    // Sunday 2026-03-29 00:30 in Berlin is still Saturday 28th in UTC; Monday 00:30 Berlin
+    // (22:30 UTC Sunday) starts ISO week 14.
+    for (id, at) in [("a", "2026-03-28T23:30:00Z"), ("b", "2026-03-29T22:30:00Z")] {
+        app.post_expect(
+            "/v1/medication-intakes",
+            &tokens.access,
+            &json!({"id": id, "medication_id": "ibu", "taken_at": at, "quantity": 1}),
+            201,
+        )
+        .await;
+    }
+    let report = insight(&app, &tokens.access, "").await;
+    let days: Vec<(String, f64)> = report["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_owned(),
+                d["doses"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-03-29".to_owned(), 1.0),
+            ("2026-03-30".to_owned(), 1.0)
+        ]
+    );
+    let weeks: Vec<&str> = report["weekly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["week"].as_str().unwrap())
+        .collect();
+    assert_eq!(weeks, ["2026-W13", "2026-W14"]);
+}
+
+async fn bad_parameters_are_400_and_data_stays_private(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    push_journal(
+        &app,
+        &ann,
+        Scenario {
+            weeks: 10,
+            effect: 0.0,
+            booking: Booking::RandomHalfOfWeeks,
+            seed: 5,
+        },
+        true,
+        true,
+    )
+    .await;
+    for bad in [
+        "?from=yesterday",
+        "?to=2026-02-30",
+        "?from=2026-03-01&to=2026-02-01",
+        "?window_days=0",
+        "?window_days=99",
+        "?window_days=x",
+        "?other=1",
+    ] {
+        assert_problem(
+            app.get_auth(&format!("/v1/insights/massage-effect{bad}"), &ann.access)
+                .await,
+            400,
+        )
+        .await;
+    }
+    assert_problem(
+        app.get_auth("/v1/insights/weekly?window_days=3", &ann.access)
+            .await,
+        400,
+    )
+    .await;
+    assert_problem(
+        app.client
+            .get(app.url("/v1/insights/massage-effect"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    let bobs = insight(&app, &bob.access, "").await;
+    assert!(
+        bobs["daily"].as_array().unwrap().is_empty(),
+        "another user's journal leaked into the insight"
+    );
+}
