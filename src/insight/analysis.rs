@@ -451,12 +451,12 @@ fn verdict(doses: &WeekComparison, pain: &WeekComparison, weeks: &[Week]) -> (Ve
     let range = |a: f64, b: f64| format!("95% CI {:.0}–{:.0}%", a.min(b), a.max(b));
     let summary = match verdict {
         Verdict::LowerWithMassage => format!(
-            "In your records, in weeks after a massage you took {:.0}% fewer painkiller doses ({}), and {pain_words}.",
+            "In your records, in the week after a massage you took {:.0}% fewer painkiller doses than at other times with similar pain ({}), and {pain_words}.",
             -change,
             range(-high, -low)
         ),
         Verdict::HigherWithMassage => format!(
-            "In your records, in weeks after a massage you took {:.0}% more painkiller doses ({}), and {pain_words}.",
+            "In your records, in the week after a massage you took {:.0}% more painkiller doses than at other times with similar pain ({}), and {pain_words}.",
             change,
             range(low, high)
         ),
