@@ -147,7 +147,10 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 /// Indices of a moving-block bootstrap resample of `n` items in blocks of `block`
 /// consecutive items (keeping the dependence between neighbours).
 pub fn block_resample(rng: &mut ChaCha8Rng, n: usize, block: usize) -> Vec<usize> {
-    let block = block.clamp(1, n.max(1));
+    if n == 0 {
+        return Vec::new();
+    }
+    let block = block.clamp(1, n);
     let mut indices = Vec::with_capacity(n + block);
     while indices.len() < n {
         let start = rng.gen_range(0..=n - block);
@@ -202,5 +205,7 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 26);
         assert!(a.iter().all(|&i| i < 26));
+        assert!(block_resample(&mut ChaCha8Rng::seed_from_u64(7), 0, 2).is_empty());
+        assert_eq!(block_resample(&mut ChaCha8Rng::seed_from_u64(7), 1, 2), [0]);
     }
 }
