@@ -331,9 +331,9 @@ struct Pusher<'a> {
     user_id: &'a UserId,
     since: i64,
     tables: &'a BTreeMap<String, TablePush>,
-    /// Conflict pass: the records that conflict, as `table/id`.
+    /// The records that conflict, as `table/id`.
     conflicts: Vec<String>,
-    /// Apply pass: `None` while checking conflicts.
+    /// The versions reserved for this push (`None` when it writes nothing).
     versions: Option<Versions>,
     response: PushResponse,
 }
@@ -387,8 +387,11 @@ impl Pusher<'_> {
             .collect())
     }
 
-    fn check_conflicts<R: SyncTable>(&mut self, push: &TablePush) -> Result<(), ApiError> {
-        let existing = self.existing::<R>(push)?;
+    fn check_conflicts<R: SyncTable>(
+        &mut self,
+        push: &TablePush,
+        existing: &HashMap<String, R::Row>,
+    ) {
         for (id, record) in &push.records {
             let Some(row) = existing.get(id) else {
                 continue;
@@ -415,11 +418,13 @@ impl Pusher<'_> {
                 }
             }
         }
-        Ok(())
     }
 
-    fn apply<R: SyncTable>(&mut self, push: &TablePush) -> Result<(), ApiError> {
-        let mut existing = self.existing::<R>(push)?;
+    fn apply<R: SyncTable>(
+        &mut self,
+        push: &TablePush,
+        mut existing: HashMap<String, R::Row>,
+    ) -> Result<(), ApiError> {
         let Some(versions) = self.versions.as_mut() else {
             return Err(ApiError::internal("push applied without reserved versions"));
         };
@@ -504,11 +509,15 @@ impl TableVisitor for Pusher<'_> {
         let Some(push) = tables.get(R::TABLE) else {
             return Ok(());
         };
-        if self.versions.is_none() {
-            self.check_conflicts::<R>(push)
-        } else {
-            self.apply::<R>(push)
+        // One lookup serves both the conflict check and the writes. After a conflict the
+        // remaining tables are only checked (to name every conflict); the transaction is then
+        // rolled back, writes of earlier tables included.
+        let existing = self.existing::<R>(push)?;
+        self.check_conflicts::<R>(push, &existing);
+        if self.conflicts.is_empty() && self.versions.is_some() {
+            self.apply::<R>(push, existing)?;
         }
+        Ok(())
     }
 }
 
@@ -554,13 +563,28 @@ pub async fn push(
                     return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
                 }
             }
+            // Numbers for every record up front (some may go unused: gaps are harmless); a
+            // conflict rolls the reservation back with everything else.
+            let writes: usize = tables
+                .values()
+                .map(|t| t.records.len() + t.deleted.len())
+                .sum();
+            let versions = if writes > 0 {
+                let reservation = change_seq::reserve(conn, &user_id, writes as i64)?;
+                Some(Versions {
+                    next: reservation.first_version,
+                    timezone: Timezone::parse(&reservation.timezone).map_err(ApiError::internal)?,
+                })
+            } else {
+                None
+            };
             let mut pusher = Pusher {
                 conn,
                 user_id: &user_id,
                 since,
                 tables: &tables,
                 conflicts: Vec::new(),
-                versions: None,
+                versions,
                 response: PushResponse::default(),
             };
             visit_all(&mut pusher)?;
@@ -569,18 +593,6 @@ pub async fn push(
                     "Changed on the server since your last pull: {}. Pull, then push again.",
                     pusher.conflicts.join(", ")
                 )));
-            }
-            let writes: usize = tables
-                .values()
-                .map(|t| t.records.len() + t.deleted.len())
-                .sum();
-            if writes > 0 {
-                let reservation = change_seq::reserve(pusher.conn, &user_id, writes as i64)?;
-                pusher.versions = Some(Versions {
-                    next: reservation.first_version,
-                    timezone: Timezone::parse(&reservation.timezone).map_err(ApiError::internal)?,
-                });
-                visit_all(&mut pusher)?;
             }
             let response = pusher.response;
             if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {

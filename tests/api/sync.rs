@@ -556,3 +556,16 @@ async fn sync_never_crosses_users(app: TestApp) {
         7
     );
 }
+
+both_engines!(a_push_of_empty_lists_is_fine);
+
+/// WatermelonDB sends every table, most with empty lists.
+async fn a_push_of_empty_lists_is_fine(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let empty = json!({"created": [], "updated": [], "deleted": []});
+    let changes = json!({"pain_entries": empty, "medications": empty, "medication_intakes": empty, "massage_sessions": empty, "check_ins": empty});
+    let response = push(&app, &tokens.access, 0, changes).await;
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["applied"], 0);
+}
