@@ -146,13 +146,14 @@ fn raw_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
     total as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn pull_latencies(bench: &Bench, query: &str, runs: usize) -> Vec<Duration> {
+/// Sorted times of `runs` sequential GETs of `path` (with the bench user's token).
+async fn latencies(bench: &Bench, path: &str, runs: usize) -> Vec<Duration> {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = Instant::now();
         let response = bench
             .client
-            .get(format!("{}/v1/sync?{query}", bench.base))
+            .get(format!("{}{path}", bench.base))
             .bearer_auth(&bench.token)
             .send()
             .await
@@ -163,6 +164,18 @@ async fn pull_latencies(bench: &Bench, query: &str, runs: usize) -> Vec<Duration
     }
     times.sort();
     times
+}
+
+async fn get_json(bench: &Bench, path: &str) -> Value {
+    let response = bench
+        .client
+        .get(format!("{}{path}", bench.base))
+        .bearer_auth(&bench.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -184,36 +197,10 @@ async fn run(engine: &str, location: DatabaseLocation) {
         );
     }
     // The user now has ~18k pain entries: about five years of a busy journal.
-    let latest: Value = bench
-        .client
-        .get(format!(
-            "{}/v1/sync?last_pulled_at=9007199254740000",
-            bench.base
-        ))
-        .bearer_auth(&bench.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest = get_json(&bench, "/v1/sync?last_pulled_at=9007199254740000").await;
     let now = latest["timestamp"].as_i64().unwrap();
-    let up_to_date = pull_latencies(&bench, &format!("last_pulled_at={now}"), 300).await;
-    let health = {
-        let mut times = Vec::new();
-        for _ in 0..300 {
-            let started = Instant::now();
-            bench
-                .client
-                .get(format!("{}/health/live", bench.base))
-                .send()
-                .await
-                .unwrap();
-            times.push(started.elapsed());
-        }
-        times.sort();
-        times
-    };
+    let up_to_date = latencies(&bench, &format!("/v1/sync?last_pulled_at={now}"), 300).await;
+    let health = latencies(&bench, "/health/live", 300).await;
     println!(
         "| up-to-date pull p50 / p95 | {:.2} / {:.2} ms | {:.2} ms (GET /health/live p50) | {:.1}× |",
         percentile(&up_to_date, 0.5),
@@ -221,24 +208,16 @@ async fn run(engine: &str, location: DatabaseLocation) {
         percentile(&health, 0.5),
         percentile(&up_to_date, 0.5) / percentile(&health, 0.5)
     );
-    let first = pull_latencies(&bench, "last_pulled_at=0", 5).await;
+    let first = latencies(&bench, "/v1/sync?last_pulled_at=0", 5).await;
     let paged = {
         let started = Instant::now();
         let mut since = 0;
         loop {
-            let page: Value = bench
-                .client
-                .get(format!(
-                    "{}/v1/sync?last_pulled_at={since}&limit=5000",
-                    bench.base
-                ))
-                .bearer_auth(&bench.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = get_json(
+                &bench,
+                &format!("/v1/sync?last_pulled_at={since}&limit=5000"),
+            )
+            .await;
             since = page["timestamp"].as_i64().unwrap();
             if page["has_more"] == false {
                 break;
