@@ -104,3 +104,29 @@ fn every_route_is_documented_with_bearer_security() {
     );
     assert!(spec["paths"]["/v1/me"]["get"]["security"].is_array());
 }
+
+/// A bad setting stops the binary at once with one line naming the variable.
+#[test]
+fn bad_config_exits_with_one_line_naming_the_variable() {
+    for (variable, value) in [
+        ("JWT_SECRET", "too-short"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("BIND_ADDR", "not-an-address"),
+        ("ACCESS_TOKEN_TTL_SECS", "forever"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pain-journal"))
+            .env("JWT_SECRET", "0123456789abcdef0123456789abcdef")
+            .env(
+                "DATABASE_URL",
+                "sqlite:///nonexistent-dir-for-this-test/x.db",
+            )
+            .env(variable, value)
+            .output()
+            .expect("run the binary");
+        assert!(!output.status.success(), "{variable}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains(variable), "{stderr}");
+    }
+}
