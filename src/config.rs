@@ -10,6 +10,7 @@ use std::time::Duration;
 use rand::RngCore;
 
 use crate::db::DatabaseLocation;
+use crate::private_files::{create_private_dir, write_private_file};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pain-journal.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -33,6 +34,8 @@ pub struct Settings {
     pub login_failure_window: Duration,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// Browser origins allowed to call the API from another site (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 // Hand-written so the JWT secret can never reach a log line.
@@ -160,8 +163,39 @@ impl Settings {
                 None => None,
                 Some(_) => Some(number("HTTP_WORKERS", 0, 1, 256)? as usize),
             },
+            cors_origins: parse_origins(get("CORS_ORIGINS").as_deref())
+                .map_err(|e| error("CORS_ORIGINS", e))?,
         })
     }
+}
+
+/// `CORS_ORIGINS`: a comma-separated list of origins such as `https://app.example.com`
+/// (scheme, host and optional port; no path, no wildcard: a health API names its clients).
+fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .ok_or_else(|| format!("{origin}: must start with https:// or http://"))?;
+            let valid_host = !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if valid_host {
+                Ok(origin.to_owned())
+            } else {
+                Err(format!(
+                    "{origin}: must be scheme://host[:port], without a path or *"
+                ))
+            }
+        })
+        .collect()
 }
 
 /// For a local SQLite database without `JWT_SECRET`: a random secret made once and kept in
@@ -181,7 +215,7 @@ fn local_jwt_secret(database_file: &Path) -> Result<Vec<u8>, String> {
             path.display()
         ));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    create_private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut secret = [0u8; 64];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let encoded = hex::encode(secret).into_bytes();
@@ -190,22 +224,27 @@ fn local_jwt_secret(database_file: &Path) -> Result<Vec<u8>, String> {
     Ok(encoded)
 }
 
-fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert_eq!(parse_origins(None).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse_origins(Some("https://app.example.com, http://localhost:5173")).unwrap(),
+            vec!["https://app.example.com", "http://localhost:5173"]
+        );
+        for bad in [
+            "*",
+            "app.example.com",
+            "https://app.example.com/path",
+            "https://",
+        ] {
+            assert!(parse_origins(Some(bad)).is_err(), "{bad}");
+        }
+    }
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = vars

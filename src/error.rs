@@ -169,16 +169,28 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            diesel::result::Error::NotFound => ApiError::NotFound,
+            Error::NotFound => ApiError::NotFound,
+            // Two requests raced to write the same key: the loser learns it exists (a 409,
+            // which a client can act on), never an internal error.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict(
+                "Something with this key was written at the same moment; read it and retry.".into(),
+            ),
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::Conflict("This refers to something that no longer exists.".into())
+            }
             other => ApiError::internal(other),
         }
     }
 }
 
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(error: diesel::r2d2::PoolError) -> Self {
-        ApiError::Unavailable(error.to_string())
+impl From<crate::db::DbError> for ApiError {
+    fn from(error: crate::db::DbError) -> Self {
+        match error {
+            crate::db::DbError::Unavailable(cause) => ApiError::Unavailable(cause.to_string()),
+            crate::db::DbError::TaskFailed(cause) => ApiError::Internal(cause),
+        }
     }
 }
 

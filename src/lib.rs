@@ -8,6 +8,7 @@ pub mod error;
 pub mod insight;
 pub mod journal;
 pub mod openapi;
+pub mod private_files;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -3,6 +3,8 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -30,9 +32,15 @@ impl Application {
         // Built once, outside the worker factory, so all workers share one counter per address.
         let rate_limit = auth_rate_limit(settings.auth_requests_per_minute);
         let openapi = ApiDoc::openapi();
+        let cors_origins = settings.cors_origins.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(security_headers())
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(routes::extractor_configs)
@@ -75,4 +83,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every answer may hold health data: no cache may keep it, and no browser may guess its type.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+}
+
+/// Browser clients on the origins named in `CORS_ORIGINS`, and no others.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| {
+            cors.allowed_origin(origin)
+        })
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(600)
 }

@@ -7,6 +7,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Hasher;
 use crate::config::Settings;
 use crate::db::Pool;
+use crate::error::ApiError;
 
 pub struct AppState {
     pub pool: Pool,
@@ -27,5 +28,17 @@ impl AppState {
             login_max_failures: settings.login_max_failures,
             login_failure_window: settings.login_failure_window,
         }
+    }
+}
+
+impl AppState {
+    /// Runs blocking database work off the async workers (see [`crate::db::run`]), for the
+    /// use-cases, whose errors are [`ApiError`]s.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut crate::db::DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        crate::db::run(&self.pool, work).await
     }
 }

@@ -56,30 +56,31 @@ pub async fn register(state: &AppState, registration: Registration) -> Result<Pr
         .hasher
         .hash(registration.password.expose().to_owned())
         .await?;
-    let row = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let id = UserId::generate();
-        let new_user = users::NewUser {
-            id: id.as_str(),
-            email: registration.email.as_str(),
-            password_hash: &password_hash,
-            display_name: registration.display_name.as_ref().map(DisplayName::as_str),
-            role: registration.role.as_str(),
-            timezone: registration.timezone.name(),
-            change_seq: 1,
-            failed_logins: 0,
-            created_at: now,
-            updated_at: now,
-        };
-        users::insert(conn, &new_user).map_err(|e| {
-            if db::is_unique_violation(&e) {
-                ApiError::Conflict("An account with this email already exists.".into())
-            } else {
-                e.into()
-            }
+    let row = state
+        .db(move |conn| {
+            let now = db::now();
+            let id = UserId::generate();
+            let new_user = users::NewUser {
+                id: id.as_str(),
+                email: registration.email.as_str(),
+                password_hash: &password_hash,
+                display_name: registration.display_name.as_ref().map(DisplayName::as_str),
+                role: registration.role.as_str(),
+                timezone: registration.timezone.name(),
+                change_seq: 1,
+                failed_logins: 0,
+                created_at: now,
+                updated_at: now,
+            };
+            users::insert(conn, &new_user).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    ApiError::Conflict("An account with this email already exists.".into())
+                } else {
+                    e.into()
+                }
+            })
         })
-    })
-    .await?;
+        .await?;
     Profile::from_row(row)
 }
 
@@ -96,14 +97,12 @@ pub async fn login(
     password: String,
     device_name: Option<String>,
 ) -> Result<TokenPair, ApiError> {
-    let window = chrono::Duration::from_std(state.login_failure_window)
-        .unwrap_or(chrono::Duration::minutes(15));
+    let window = failure_window(state);
     let user = match Email::parse(email) {
         Ok(email) => {
-            db::run(&state.pool, move |conn| {
-                Ok(users::find_by_email(conn, email.as_str())?)
-            })
-            .await?
+            state
+                .db(move |conn| Ok(users::find_by_email(conn, email.as_str())?))
+                .await?
         }
         Err(_) => None,
     };
@@ -120,26 +119,69 @@ pub async fn login(
     };
     let user_id = UserId::from_trusted(user.id);
     if !verified {
-        let owner = user_id.clone();
-        db::run(&state.pool, move |conn| {
-            conn.write_transaction(|conn| {
-                users::record_failed_login(conn, &owner, db::now(), window)?;
-                Ok(())
-            })
-        })
-        .await?;
+        record_failed_login(state, user_id, window).await?;
         return Err(BAD_CREDENTIALS);
     }
     let owner = user_id.clone();
     let ttl = sessions::refresh_ttl(state);
-    let (family, token) = db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            users::clear_failed_logins(conn, &owner)?;
-            sessions::start_family(conn, ttl, &owner, device_name.as_deref(), db::now())
+    let (family, token) = state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                users::clear_failed_logins(conn, &owner)?;
+                sessions::start_family(conn, ttl, &owner, device_name.as_deref(), db::now())
+            })
         })
-    })
-    .await?;
+        .await?;
     sessions::token_pair(state, &user_id, &family, token.token)
+}
+
+fn failure_window(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.login_failure_window).unwrap_or(chrono::Duration::minutes(15))
+}
+
+async fn record_failed_login(
+    state: &AppState,
+    user_id: UserId,
+    window: chrono::Duration,
+) -> Result<(), ApiError> {
+    state
+        .db(move |conn| {
+            Ok(users::record_failed_login(
+                conn,
+                &user_id,
+                db::now(),
+                window,
+            )?)
+        })
+        .await
+}
+
+/// Checks the current password again before an irreversible change (ASVS 4.0.3 V3.7.1), so
+/// that a stolen or left-open session alone cannot erase the account or take it over. A
+/// wrong password counts as a failed login (422 on `field`); a locked account answers 429.
+async fn reauthenticate(
+    state: &AppState,
+    user_id: &UserId,
+    password: String,
+    field: &str,
+) -> Result<(), ApiError> {
+    let window = failure_window(state);
+    let owner = user_id.clone();
+    let user = state.db(move |conn| Ok(users::find(conn, &owner)?)).await?;
+    if let Some(retry_after_secs) = lockout_remaining(&user, state.login_max_failures, window) {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    let too_long = password.chars().count() > NewPassword::MAX_CHARS;
+    if state
+        .hasher
+        .verify(password, Some(user.password_hash))
+        .await?
+        && !too_long
+    {
+        return Ok(());
+    }
+    record_failed_login(state, user_id.clone(), window).await?;
+    Err(ApiError::invalid(field, "is not your current password"))
 }
 
 /// Seconds until the account may try again, when it has used up its failed attempts.
@@ -158,7 +200,9 @@ fn lockout_remaining(
 }
 
 pub async fn profile(state: &AppState, user_id: UserId) -> Result<Profile, ApiError> {
-    let row = db::run(&state.pool, move |conn| Ok(users::find(conn, &user_id)?)).await?;
+    let row = state
+        .db(move |conn| Ok(users::find(conn, &user_id)?))
+        .await?;
     Profile::from_row(row)
 }
 
@@ -175,21 +219,22 @@ pub async fn update_profile(
     user_id: UserId,
     change: ProfileChange,
 ) -> Result<Profile, ApiError> {
-    let row = db::run(&state.pool, move |conn| {
-        let display_name = change
-            .display_name
-            .as_ref()
-            .map(|name| name.as_ref().map(DisplayName::as_str));
-        let timezone = change.timezone.map(|tz| tz.name());
-        Ok(users::update_profile(
-            conn,
-            &user_id,
-            display_name,
-            timezone,
-            db::now(),
-        )?)
-    })
-    .await?;
+    let row = state
+        .db(move |conn| {
+            let display_name = change
+                .display_name
+                .as_ref()
+                .map(|name| name.as_ref().map(DisplayName::as_str));
+            let timezone = change.timezone.map(|tz| tz.name());
+            Ok(users::update_profile(
+                conn,
+                &user_id,
+                display_name,
+                timezone,
+                db::now(),
+            )?)
+        })
+        .await?;
     Profile::from_row(row)
 }
 
@@ -201,37 +246,31 @@ pub async fn change_password(
     current_password: String,
     new_password: NewPassword,
 ) -> Result<(), ApiError> {
-    let owner = user_id.clone();
-    let user = db::run(&state.pool, move |conn| Ok(users::find(conn, &owner)?)).await?;
-    if !state
-        .hasher
-        .verify(current_password, Some(user.password_hash))
-        .await?
-    {
-        return Err(ApiError::invalid(
-            "current_password",
-            "is not your current password",
-        ));
-    }
+    reauthenticate(state, &user_id, current_password, "current_password").await?;
     let new_hash = state.hasher.hash(new_password.expose().to_owned()).await?;
-    db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            let now = db::now();
-            users::set_password_hash(conn, &user_id, &new_hash, now)?;
-            crate::db::sessions::revoke_all_except(conn, &user_id, &current_session, now)?;
-            Ok(())
+    state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let now = db::now();
+                users::set_password_hash(conn, &user_id, &new_hash, now)?;
+                crate::db::sessions::revoke_all_except(conn, &user_id, &current_session, now)?;
+                Ok(())
+            })
         })
-    })
-    .await
+        .await
 }
 
-/// Erases the account and everything recorded under it.
-pub async fn delete_account(state: &AppState, user_id: UserId) -> Result<(), ApiError> {
-    db::run(&state.pool, move |conn| {
-        match users::delete(conn, &user_id)? {
+/// Erases the account and everything recorded under it, once the password is confirmed.
+pub async fn delete_account(
+    state: &AppState,
+    user_id: UserId,
+    password: String,
+) -> Result<(), ApiError> {
+    reauthenticate(state, &user_id, password, "password").await?;
+    state
+        .db(move |conn| match users::delete(conn, &user_id)? {
             0 => Err(ApiError::NotFound),
             _ => Ok(()),
-        }
-    })
-    .await
+        })
+        .await
 }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
-use crate::db::{self, sessions};
+use crate::db::sessions;
 use crate::domain::{SessionFamilyId, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -53,10 +53,9 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| ApiError::internal("AppState is not registered"))?;
             let verified = state.jwt.verify(&token?)?;
             let (user_id, session) = (verified.user_id.clone(), verified.session.clone());
-            let live = db::run(&state.pool, move |conn| {
-                Ok(sessions::family_is_active(conn, &user_id, &session)?)
-            })
-            .await?;
+            let live = state
+                .db(move |conn| Ok(sessions::family_is_active(conn, &user_id, &session)?))
+                .await?;
             if !live {
                 return Err(ApiError::Unauthorized("This session has been signed out."));
             }

@@ -111,42 +111,44 @@ pub async fn rotate(state: &AppState, presented: String) -> Result<TokenPair, Ap
     let presented_hash = refresh::hash(&presented);
     let ttl = refresh_ttl(state);
     let owner = user_id.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            let now = db::now();
-            let Some(row) = sessions::find_by_token_hash(conn, &owner, &presented_hash)? else {
-                return Err(INVALID_REFRESH);
-            };
-            let family = SessionFamilyId::from_trusted(row.family_id.clone());
-            if row.revoked_at.is_some() || row.expires_at <= now {
-                return Err(INVALID_REFRESH);
-            }
-            let this_token = SessionId::from_trusted(row.id.clone());
-            if row.rotated_at.is_some() || !sessions::mark_rotated(conn, &owner, &this_token, now)?
-            {
-                sessions::revoke_family(conn, &owner, &family, now)?;
-                return Ok(Rotation::Reused);
-            }
-            let token = refresh::generate(&owner);
-            sessions::insert(
-                conn,
-                &sessions::NewSession {
-                    user_id: owner.as_str(),
-                    id: SessionId::generate().as_str(),
-                    family_id: family.as_str(),
-                    device_name: row.device_name.as_deref(),
-                    token_hash: &token.hash,
-                    rotated_from: Some(&row.id),
-                    signed_in_at: row.signed_in_at,
-                    created_at: now,
-                    updated_at: now,
-                    expires_at: now + ttl,
-                },
-            )?;
-            Ok(Rotation::Rotated(family, token))
+    let outcome = state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let now = db::now();
+                let Some(row) = sessions::find_by_token_hash(conn, &owner, &presented_hash)? else {
+                    return Err(INVALID_REFRESH);
+                };
+                let family = SessionFamilyId::from_trusted(row.family_id.clone());
+                if row.revoked_at.is_some() || row.expires_at <= now {
+                    return Err(INVALID_REFRESH);
+                }
+                let this_token = SessionId::from_trusted(row.id.clone());
+                if row.rotated_at.is_some()
+                    || !sessions::mark_rotated(conn, &owner, &this_token, now)?
+                {
+                    sessions::revoke_family(conn, &owner, &family, now)?;
+                    return Ok(Rotation::Reused);
+                }
+                let token = refresh::generate(&owner);
+                sessions::insert(
+                    conn,
+                    &sessions::NewSession {
+                        user_id: owner.as_str(),
+                        id: SessionId::generate().as_str(),
+                        family_id: family.as_str(),
+                        device_name: row.device_name.as_deref(),
+                        token_hash: &token.hash,
+                        rotated_from: Some(&row.id),
+                        signed_in_at: row.signed_in_at,
+                        created_at: now,
+                        updated_at: now,
+                        expires_at: now + ttl,
+                    },
+                )?;
+                Ok(Rotation::Rotated(family, token))
+            })
         })
-    })
-    .await?;
+        .await?;
     match outcome {
         Rotation::Rotated(family, token) => token_pair(state, &user_id, &family, token.token),
         Rotation::Reused => {
@@ -164,14 +166,15 @@ pub async fn logout(state: &AppState, presented: String) -> Result<(), ApiError>
         return Ok(());
     };
     let presented_hash = refresh::hash(&presented);
-    db::run(&state.pool, move |conn| {
-        if let Some(row) = sessions::find_by_token_hash(conn, &user_id, &presented_hash)? {
-            let family = SessionFamilyId::from_trusted(row.family_id);
-            sessions::revoke_family(conn, &user_id, &family, db::now())?;
-        }
-        Ok(())
-    })
-    .await
+    state
+        .db(move |conn| {
+            if let Some(row) = sessions::find_by_token_hash(conn, &user_id, &presented_hash)? {
+                let family = SessionFamilyId::from_trusted(row.family_id);
+                sessions::revoke_family(conn, &user_id, &family, db::now())?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 pub async fn list(
@@ -179,10 +182,9 @@ pub async fn list(
     user_id: UserId,
     current: SessionFamilyId,
 ) -> Result<Vec<SessionInfo>, ApiError> {
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(sessions::list_active_heads(conn, &user_id, db::now())?)
-    })
-    .await?;
+    let rows = state
+        .db(move |conn| Ok(sessions::list_active_heads(conn, &user_id, db::now())?))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| SessionInfo {
@@ -202,12 +204,13 @@ pub async fn revoke(
     user_id: UserId,
     family: SessionFamilyId,
 ) -> Result<(), ApiError> {
-    db::run(&state.pool, move |conn| {
-        if !sessions::family_exists(conn, &user_id, &family)? {
-            return Err(ApiError::NotFound);
-        }
-        sessions::revoke_family(conn, &user_id, &family, db::now())?;
-        Ok(())
-    })
-    .await
+    state
+        .db(move |conn| {
+            if !sessions::family_exists(conn, &user_id, &family)? {
+                return Err(ApiError::NotFound);
+            }
+            sessions::revoke_family(conn, &user_id, &family, db::now())?;
+            Ok(())
+        })
+        .await
 }

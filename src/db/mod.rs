@@ -20,6 +20,8 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::private_files;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -93,6 +95,15 @@ pub fn connect(location: &DatabaseLocation, pool_size: u32) -> Result<Pool, Stri
     match location {
         DatabaseLocation::Sqlite(path) => {
             create_parent_dir(path)?;
+            // SQLite gives its -wal and -shm files the rights of the database file.
+            private_files::ensure_private_file(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side_file = path.clone().into_os_string();
+                side_file.push(suffix);
+                private_files::restrict_to_owner(Path::new(&side_file))
+                    .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+            }
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                 .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
             conn.batch_execute(&format!(
@@ -123,7 +134,7 @@ pub fn migrate(location: &DatabaseLocation) -> Result<(), String> {
 
 fn create_parent_dir(path: &Path) -> Result<(), String> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+        Some(dir) if !dir.as_os_str().is_empty() => private_files::create_private_dir(dir)
             .map_err(|e| format!("cannot create directory {}: {e}", dir.display())),
         _ => Ok(()),
     }
@@ -231,18 +242,31 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// Why storage work could not run at all (as opposed to a query that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool in time: the database is down or saturated.
+    #[error("no database connection: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    /// The blocking task panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    TaskFailed(String),
+}
+
 /// Runs blocking database work on the blocking thread pool with a pooled connection, so the
-/// async workers never wait on I/O.
-pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, crate::error::ApiError>
+/// async workers never wait on I/O. The work's own error type passes through; storage only
+/// adds [`DbError`] for what happens around it.
+pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, crate::error::ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
     })
     .await
-    .map_err(crate::error::ApiError::internal)?
+    .map_err(|e| E::from(DbError::TaskFailed(e.to_string())))?
 }

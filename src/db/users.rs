@@ -101,29 +101,25 @@ pub fn set_password_hash(
         .execute(conn)
 }
 
-/// Records one failed login: starts a new counting window when the last one has ended.
+/// Records one failed login in one statement: counts on within an open window, or starts a
+/// new window. Both columns are computed from the row as the UPDATE finds it under its lock,
+/// so parallel wrong guesses are each counted (a read-then-write would lose some).
 pub fn record_failed_login(
     conn: &mut DbConn,
     user_id: &UserId,
     now: NaiveDateTime,
     window: chrono::Duration,
 ) -> QueryResult<()> {
-    let user = find(conn, user_id)?;
-    let window_open = user
-        .failed_login_window_start
-        .is_some_and(|start| start + window > now);
-    let (count, start) = if window_open {
-        (
-            user.failed_logins.saturating_add(1),
-            user.failed_login_window_start,
-        )
-    } else {
-        (1, Some(now))
-    };
+    use diesel::dsl::case_when;
+    let window_open = users::failed_login_window_start.gt(now - window);
     diesel::update(users::table.filter(users::id.eq(user_id.as_str())))
         .set((
-            users::failed_logins.eq(count),
-            users::failed_login_window_start.eq(start),
+            users::failed_logins.eq(case_when(window_open, users::failed_logins + 1).otherwise(1)),
+            users::failed_login_window_start.eq(case_when(
+                window_open,
+                users::failed_login_window_start,
+            )
+            .otherwise(Some(now))),
         ))
         .execute(conn)
         .map(|_| ())

@@ -5,7 +5,7 @@ use chrono::{Datelike, Duration, NaiveTime, Utc};
 use serde_json::{json, Value};
 
 use super::simulate::{generate, Booking, Scenario};
-use crate::db::{self, users};
+use crate::db::users;
 use crate::domain::{Email, UserId};
 use crate::state::AppState;
 
@@ -20,12 +20,11 @@ pub async fn fill(
     seed: u64,
 ) -> Result<usize, String> {
     let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
-    let user = db::run(&state.pool, move |conn| {
-        Ok(users::find_by_email(conn, email.as_str())?)
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .ok_or("no account with that email; register it first")?;
+    let user = state
+        .db(move |conn| Ok(users::find_by_email(conn, email.as_str())?))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no account with that email; register it first")?;
     let today = Utc::now().date_naive();
     let start = today
         - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 7 * weeks as i64);

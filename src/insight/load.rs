@@ -11,7 +11,7 @@ use super::series::{daily, weekly, Day, DoseObservation, Journal, PainObservatio
 use crate::db::journal::{
     massage_sessions, medication_intakes, medications, pain_entries, ListFilter,
 };
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::domain::journal::{parse_date, Opioid};
 use crate::domain::mme::PATCH_WEAR_DAYS;
 use crate::domain::UserId;
@@ -119,10 +119,9 @@ async fn series(
     user_id: UserId,
     range: Range,
 ) -> Result<(Vec<Day>, Vec<Week>), ApiError> {
-    let journal = db::run(&state.pool, move |conn| {
-        conn.read_transaction(|conn| read_journal(conn, &user_id, &range))
-    })
-    .await?;
+    let journal = state
+        .db(move |conn| conn.read_transaction(|conn| read_journal(conn, &user_id, &range)))
+        .await?;
     let days = daily(&journal, None, None);
     let weeks = weekly(&days);
     Ok((days, weeks))

@@ -10,7 +10,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{delegate_queries, local_date_for, rfc3339, unreadable, Resource, RowMeta};
+use super::{
+    cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
+    RowMeta,
+};
 use crate::db::journal::check_ins::{self as table, CheckInRow};
 use crate::db::DbConn;
 use crate::domain::journal::{parse_instant, CheckInKind};
@@ -147,10 +150,17 @@ impl Resource for CheckIns {
 
     fn tombstone(row: &CheckInRow, version: i64, now: NaiveDateTime) -> CheckInRow {
         CheckInRow {
+            user_id: row.user_id.clone(),
+            id: row.id.clone(),
+            answered_at: cleared_instant(),
+            local_date: cleared_date(),
+            kind: String::new(),
+            items: "[]".into(),
+            score: 0.0,
             version,
             deleted: true,
+            created_at: now,
             updated_at: now,
-            ..row.clone()
         }
     }
 

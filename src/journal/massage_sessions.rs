@@ -4,7 +4,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{delegate_queries, local_date_for, rfc3339, unreadable, Resource, RowMeta};
+use super::{
+    cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
+    RowMeta,
+};
 use crate::db::journal::massage_sessions::{self as table, MassageSessionRow};
 use crate::db::DbConn;
 use crate::domain::journal::{
@@ -192,12 +195,23 @@ impl Resource for MassageSessions {
 
     fn tombstone(row: &MassageSessionRow, version: i64, now: NaiveDateTime) -> MassageSessionRow {
         MassageSessionRow {
+            user_id: row.user_id.clone(),
+            id: row.id.clone(),
+            started_at: cleared_instant(),
+            local_date: cleared_date(),
+            duration_min: 0,
+            kind: String::new(),
+            pressure: None,
             therapist: None,
+            regions: "[]".into(),
+            pain_before: None,
+            pain_after: None,
+            soreness_next_day: None,
             notes: None,
             version,
             deleted: true,
+            created_at: now,
             updated_at: now,
-            ..row.clone()
         }
     }
 

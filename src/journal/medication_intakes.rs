@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::medications::dose_facts;
-use super::{delegate_queries, local_date_for, rfc3339, unreadable, Resource, RowMeta};
+use super::{
+    cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
+    RowMeta,
+};
 use crate::db::journal::medication_intakes::{self as table, MedicationIntakeRow};
 use crate::db::journal::medications;
 use crate::db::DbConn;
@@ -158,12 +161,22 @@ impl Resource for MedicationIntakes {
         version: i64,
         now: NaiveDateTime,
     ) -> MedicationIntakeRow {
+        // The medication id stays: the foreign key to the (tombstoned) medication needs it.
         MedicationIntakeRow {
+            user_id: row.user_id.clone(),
+            id: row.id.clone(),
+            medication_id: row.medication_id.clone(),
+            taken_at: cleared_instant(),
+            local_date: cleared_date(),
+            quantity: 0.0,
             notes: None,
+            dose_mg: None,
+            mme: None,
+            mme_table: None,
             version,
             deleted: true,
+            created_at: now,
             updated_at: now,
-            ..row.clone()
         }
     }
 

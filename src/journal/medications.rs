@@ -4,11 +4,14 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::medication_intakes::MedicationIntakes;
 use super::{delegate_queries, rfc3339, unreadable, Resource, RowMeta};
+use crate::db::journal::medication_intakes as intakes_table;
 use crate::db::journal::medications::{self as table, MedicationRow};
-use crate::db::DbConn;
+use crate::db::{change_seq, DbConn};
 use crate::domain::journal::{DoseForm, DrugClass, Opioid, StrengthUnit};
 use crate::domain::mme::DoseFacts;
+use crate::domain::UserId;
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::ApiError;
 
@@ -225,13 +228,42 @@ impl Resource for Medications {
         })
     }
 
+    /// Deleting a medication deletes its intakes: they would otherwise lose what they
+    /// were (the tombstone keeps no class or strength), and a deleted medication's history
+    /// cannot be told apart from a mistake. A medication stopped for good is set inactive.
+    fn after_delete(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        deleted: &[MedicationRow],
+    ) -> Result<(), ApiError> {
+        let ids: Vec<String> = deleted.iter().map(|row| row.id.clone()).collect();
+        let intakes = intakes_table::live_of_medications(conn, user_id, &ids)?;
+        if intakes.is_empty() {
+            return Ok(());
+        }
+        let reservation = change_seq::reserve(conn, user_id, intakes.len() as i64)?;
+        let now = crate::db::now();
+        for (version, intake) in (reservation.first_version..).zip(&intakes) {
+            intakes_table::update(conn, &MedicationIntakes::tombstone(intake, version, now))?;
+        }
+        Ok(())
+    }
+
     fn tombstone(row: &MedicationRow, version: i64, now: NaiveDateTime) -> MedicationRow {
         MedicationRow {
+            user_id: row.user_id.clone(),
+            id: row.id.clone(),
+            name: String::new(),
+            drug_class: String::new(),
+            opioid: None,
+            strength: 0.0,
+            strength_unit: String::new(),
+            form: String::new(),
+            active: false,
             version,
             deleted: true,
-            active: false,
+            created_at: now,
             updated_at: now,
-            ..row.clone()
         }
     }
 

@@ -59,8 +59,18 @@ pub trait Resource: 'static {
         meta: RowMeta<'_>,
         previous: Option<&Self::Row>,
     ) -> Result<Self::Row, ApiError>;
-    /// The row as a tombstone: deleted, with free text removed.
+    /// The row as a tombstone: id, owner, version and `deleted` kept, every value cleared
+    /// (a deleted entry must not keep what it said about the person's health).
     fn tombstone(row: &Self::Row, version: i64, now: NaiveDateTime) -> Self::Row;
+    /// What else goes when these rows were deleted, in the same transaction (a medication
+    /// takes its intakes with it). `deleted` holds the rows as they were before deletion.
+    fn after_delete(
+        _conn: &mut DbConn,
+        _user_id: &UserId,
+        _deleted: &[Self::Row],
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
     fn view(row: &Self::Row) -> Self::View;
     fn is_deleted(row: &Self::Row) -> bool;
     /// The position of a row in lists: (time, id), newest first.
@@ -153,6 +163,10 @@ fn user_timezone(name: &str) -> Result<Timezone, ApiError> {
     Timezone::parse(name).map_err(ApiError::internal)
 }
 
+// Every write below takes the user's counter first (`change_seq::reserve`): that row lock
+// orders all writes of one user (STYLE 12). A request that then writes nothing (a repeat,
+// a no-op PATCH) leaves an unused number behind; gaps in versions are harmless.
+
 /// Creates an entry. Sending an id that already holds the same values answers the stored
 /// entry (a retried request creates no duplicate); the same id with other values, or the id
 /// of a deleted entry, is a conflict. Ids are per user: another user's ids are invisible.
@@ -166,35 +180,38 @@ pub async fn create<R: Resource>(
         Some(raw) => ClientId::parse(raw).map_err(|reason| ApiError::invalid("id", reason))?,
         None => ClientId::generate(),
     };
-    db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            if let Some(existing) = R::find(conn, &user_id, id.as_str())? {
-                if R::is_deleted(&existing) {
+    state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                // Lock, then read: a racing create of the same id waits here and then finds it.
+                let reservation = change_seq::reserve(conn, &user_id, 1)?;
+                if let Some(existing) = R::find(conn, &user_id, id.as_str())? {
+                    if R::is_deleted(&existing) {
+                        return Err(ApiError::Conflict(
+                            "An entry with this id was deleted; create it with a new id.".into(),
+                        ));
+                    }
+                    if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
+                        return Ok(Saved::Existing(R::view(&existing)));
+                    }
                     return Err(ApiError::Conflict(
-                        "An entry with this id was deleted; create it with a new id.".into(),
+                        "An entry with this id exists with other values; change it with PATCH."
+                            .into(),
                     ));
                 }
-                if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
-                    return Ok(Saved::Existing(R::view(&existing)));
-                }
-                return Err(ApiError::Conflict(
-                    "An entry with this id exists with other values; change it with PATCH.".into(),
-                ));
-            }
-            let reservation = change_seq::reserve(conn, &user_id, 1)?;
-            let meta = RowMeta {
-                user_id: &user_id,
-                id: &id,
-                version: reservation.first_version,
-                timezone: user_timezone(&reservation.timezone)?,
-                now: db::now(),
-            };
-            let row = R::build_row(conn, draft, meta, None)?;
-            R::insert(conn, &row)?;
-            Ok(Saved::Created(R::view(&row)))
+                let meta = RowMeta {
+                    user_id: &user_id,
+                    id: &id,
+                    version: reservation.first_version,
+                    timezone: user_timezone(&reservation.timezone)?,
+                    now: db::now(),
+                };
+                let row = R::build_row(conn, draft, meta, None)?;
+                R::insert(conn, &row)?;
+                Ok(Saved::Created(R::view(&row)))
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// A malformed id cannot name anything of the user's: it answers 404 like a missing one.
@@ -213,11 +230,12 @@ pub async fn get<R: Resource>(
     id: String,
 ) -> Result<R::View, ApiError> {
     let id = lookup_id(&id)?;
-    db::run(&state.pool, move |conn| {
-        let row = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-        Ok(R::view(&row))
-    })
-    .await
+    state
+        .db(move |conn| {
+            let row = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+            Ok(R::view(&row))
+        })
+        .await
 }
 
 /// Changes an entry with a JSON merge patch (RFC 7396): the fields sent replace the stored
@@ -235,31 +253,34 @@ pub async fn update<R: Resource>(
             "A PATCH body must be a JSON object.".into(),
         ));
     };
-    db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-            let input: R::Input = merge_patch(&R::input_from_row(&existing), patch)?;
-            if R::input_id(&input) != Some(id.as_str()) {
-                return Err(ApiError::invalid("id", "cannot be changed"));
-            }
-            let draft = R::parse(&input, Utc::now()).map_err(validation)?;
-            if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
-                return Ok(R::view(&existing));
-            }
-            let reservation = change_seq::reserve(conn, &user_id, 1)?;
-            let meta = RowMeta {
-                user_id: &user_id,
-                id: &id,
-                version: reservation.first_version,
-                timezone: user_timezone(&reservation.timezone)?,
-                now: db::now(),
-            };
-            let row = R::build_row(conn, draft, meta, Some(&existing))?;
-            R::update(conn, &row)?;
-            Ok(R::view(&row))
+    state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                // Lock, then read: a PATCH merged over a row read before a concurrent write
+                // committed would write the stale fields (or a deleted row) back.
+                let reservation = change_seq::reserve(conn, &user_id, 1)?;
+                let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+                let input: R::Input = merge_patch(&R::input_from_row(&existing), patch)?;
+                if R::input_id(&input) != Some(id.as_str()) {
+                    return Err(ApiError::invalid("id", "cannot be changed"));
+                }
+                let draft = R::parse(&input, Utc::now()).map_err(validation)?;
+                if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
+                    return Ok(R::view(&existing));
+                }
+                let meta = RowMeta {
+                    user_id: &user_id,
+                    id: &id,
+                    version: reservation.first_version,
+                    timezone: user_timezone(&reservation.timezone)?,
+                    now: db::now(),
+                };
+                let row = R::build_row(conn, draft, meta, Some(&existing))?;
+                R::update(conn, &row)?;
+                Ok(R::view(&row))
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Deletes an entry: it leaves lists at once, and a tombstone stays so that synced phones
@@ -270,18 +291,20 @@ pub async fn delete<R: Resource>(
     id: String,
 ) -> Result<(), ApiError> {
     let id = lookup_id(&id)?;
-    db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-            let reservation = change_seq::reserve(conn, &user_id, 1)?;
-            R::update(
-                conn,
-                &R::tombstone(&existing, reservation.first_version, db::now()),
-            )?;
-            Ok(())
+    state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let reservation = change_seq::reserve(conn, &user_id, 1)?;
+                let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
+                R::update(
+                    conn,
+                    &R::tombstone(&existing, reservation.first_version, db::now()),
+                )?;
+                R::after_delete(conn, &user_id, std::slice::from_ref(&existing))?;
+                Ok(())
+            })
         })
-    })
-    .await
+        .await
 }
 
 pub async fn list<R: Resource>(
@@ -290,22 +313,23 @@ pub async fn list<R: Resource>(
     params: ListParams,
 ) -> Result<Page<R::View>, ApiError> {
     let (filter, limit) = params.parse(R::DATED)?;
-    db::run(&state.pool, move |conn| {
-        // One more than asked tells whether there is a next page.
-        let mut rows = R::list(conn, &user_id, &filter, limit + 1)?;
-        let next_cursor = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|row| paging::encode_cursor(&R::sort_key(row)))
-        } else {
-            None
-        };
-        Ok(Page {
-            items: rows.iter().map(R::view).collect(),
-            next_cursor,
+    state
+        .db(move |conn| {
+            // One more than asked tells whether there is a next page.
+            let mut rows = R::list(conn, &user_id, &filter, limit + 1)?;
+            let next_cursor = if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                rows.last()
+                    .map(|row| paging::encode_cursor(&R::sort_key(row)))
+            } else {
+                None
+            };
+            Ok(Page {
+                items: rows.iter().map(R::view).collect(),
+                next_cursor,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Applies a JSON merge patch to `current` and reads the result back as `T`.
@@ -335,6 +359,16 @@ pub fn local_date_for(
         Some((previous_instant, previous_date)) if previous_instant == instant => previous_date,
         _ => crate::domain::journal::local_date(instant, timezone),
     }
+}
+
+/// The instant a tombstone holds instead of the entry's own (its time is a health value too).
+pub fn cleared_instant() -> NaiveDateTime {
+    DateTime::UNIX_EPOCH.naive_utc()
+}
+
+/// The local day a tombstone holds instead of the entry's own.
+pub fn cleared_date() -> chrono::NaiveDate {
+    cleared_instant().date()
 }
 
 /// An instant as the API shows it: RFC 3339 in UTC.

@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{delegate_queries, local_date_for, rfc3339, unreadable, Resource, RowMeta};
+use super::{
+    cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
+    RowMeta,
+};
 use crate::db::journal::pain_entries::{self as table, PainEntryRow};
 use crate::db::DbConn;
 use crate::domain::journal::{
@@ -167,11 +170,21 @@ impl Resource for PainEntries {
 
     fn tombstone(row: &PainEntryRow, version: i64, now: NaiveDateTime) -> PainEntryRow {
         PainEntryRow {
+            user_id: row.user_id.clone(),
+            id: row.id.clone(),
+            recorded_at: cleared_instant(),
+            local_date: cleared_date(),
+            intensity: 0,
+            back_pain: None,
+            leg_pain: None,
+            regions: "[]".into(),
+            qualities: "[]".into(),
+            triggers: "[]".into(),
             notes: None,
             version,
             deleted: true,
+            created_at: now,
             updated_at: now,
-            ..row.clone()
         }
     }
 

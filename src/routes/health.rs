@@ -4,7 +4,6 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -28,10 +27,11 @@ pub async fn live() -> HttpResponse {
         (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
-        conn.ping()
-            .map_err(|e| ApiError::Unavailable(e.to_string()))
-    })
-    .await?;
+    state
+        .db(|conn| {
+            conn.ping()
+                .map_err(|e| ApiError::Unavailable(e.to_string()))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ok" }))
 }

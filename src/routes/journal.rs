@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 macro_rules! journal_routes {
     (
-        $module:ident, $resource:ty, $input:ty, $view:ty,
+        $module:ident, $one:ident, $resource:ty, $input:ty, $view:ty,
         tag: $tag:tt, list: $list_path:tt, item: $item_path:tt, what: $what:tt
     ) => {
         pub mod $module {
@@ -44,6 +44,7 @@ macro_rules! journal_routes {
             #[doc = concat!("List ", $what, ", newest first.")]
             #[utoipa::path(
                 get, path = $list_path, tag = $tag, security(("bearer" = [])),
+                operation_id = concat!("list_", stringify!($module)),
                 params(ListParams),
                 responses(
                     (status = 200, body = Page<$view>),
@@ -63,6 +64,7 @@ macro_rules! journal_routes {
             #[doc = concat!("Record ", $what, ". Sending the same id and values again answers the stored one (200).")]
             #[utoipa::path(
                 post, path = $list_path, tag = $tag, security(("bearer" = [])),
+                operation_id = concat!("create_", stringify!($one)),
                 request_body = $input,
                 responses(
                     (status = 201, description = "Created", body = $view),
@@ -87,6 +89,7 @@ macro_rules! journal_routes {
             #[doc = concat!("Read one of ", $what, ".")]
             #[utoipa::path(
                 get, path = $item_path, tag = $tag, security(("bearer" = [])),
+                operation_id = concat!("get_", stringify!($one)),
                 params(("id" = String, Path, description = "The entry's id")),
                 responses(
                     (status = 200, body = $view),
@@ -106,6 +109,7 @@ macro_rules! journal_routes {
             #[doc = concat!("Change one of ", $what, " (JSON merge patch: send only the fields to change; null clears an optional one).")]
             #[utoipa::path(
                 patch, path = $item_path, tag = $tag, security(("bearer" = [])),
+                operation_id = concat!("update_", stringify!($one)),
                 params(("id" = String, Path, description = "The entry's id")),
                 request_body(content = $input, description = "Any subset of the fields"),
                 responses(
@@ -129,6 +133,7 @@ macro_rules! journal_routes {
             #[doc = concat!("Delete one of ", $what, " (it leaves every list; synced devices learn of it).")]
             #[utoipa::path(
                 delete, path = $item_path, tag = $tag, security(("bearer" = [])),
+                operation_id = concat!("delete_", stringify!($one)),
                 params(("id" = String, Path, description = "The entry's id")),
                 responses(
                     (status = 204, description = "Deleted"),
@@ -149,31 +154,31 @@ macro_rules! journal_routes {
 }
 
 journal_routes!(
-    pain_entries, crate::journal::pain_entries::PainEntries,
+    pain_entries, pain_entry, crate::journal::pain_entries::PainEntries,
     crate::journal::pain_entries::PainEntryInput, crate::journal::pain_entries::PainEntry,
     tag: "pain entries", list: "/v1/pain-entries", item: "/v1/pain-entries/{id}", what: "pain entries"
 );
 journal_routes!(
-    medications, crate::journal::medications::Medications,
+    medications, medication, crate::journal::medications::Medications,
     crate::journal::medications::MedicationInput, crate::journal::medications::Medication,
     tag: "medications", list: "/v1/medications", item: "/v1/medications/{id}", what: "medications"
 );
 journal_routes!(
-    medication_intakes, crate::journal::medication_intakes::MedicationIntakes,
+    medication_intakes, medication_intake, crate::journal::medication_intakes::MedicationIntakes,
     crate::journal::medication_intakes::MedicationIntakeInput,
     crate::journal::medication_intakes::MedicationIntake,
     tag: "medication intakes", list: "/v1/medication-intakes", item: "/v1/medication-intakes/{id}",
     what: "medication intakes"
 );
 journal_routes!(
-    massage_sessions, crate::journal::massage_sessions::MassageSessions,
+    massage_sessions, massage_session, crate::journal::massage_sessions::MassageSessions,
     crate::journal::massage_sessions::MassageSessionInput,
     crate::journal::massage_sessions::MassageSession,
     tag: "massage sessions", list: "/v1/massage-sessions", item: "/v1/massage-sessions/{id}",
     what: "massage sessions"
 );
 journal_routes!(
-    check_ins, crate::journal::check_ins::CheckIns, crate::journal::check_ins::CheckInInput,
+    check_ins, check_in, crate::journal::check_ins::CheckIns, crate::journal::check_ins::CheckInInput,
     crate::journal::check_ins::CheckIn,
     tag: "check-ins", list: "/v1/check-ins", item: "/v1/check-ins/{id}", what: "check-ins"
 );

@@ -42,6 +42,14 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// Erasing the account needs the current password again: a session alone is not enough.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery staple"}))]
+pub struct DeleteMeRequest {
+    pub password: String,
+}
+
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct SessionList {
     pub items: Vec<SessionInfo>,
@@ -100,18 +108,26 @@ pub async fn patch_me(
 }
 
 /// Erase the account and everything recorded under it. This cannot be undone.
+///
+/// The current password must be sent again (re-authentication): a wrong one answers 422 and
+/// counts as a failed login; too many failures lock the account like failed logins do (429).
 #[utoipa::path(
     delete, path = "/v1/me", tag = "me", security(("bearer" = [])),
+    request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "The account and all its data are gone"),
+        (status = 400, description = "Unreadable body or unknown field", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = UNAUTHORIZED, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
+    body: web::Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::delete_account(&state, user.user_id).await?;
+    accounts::delete_account(&state, user.user_id, body.into_inner().password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -205,49 +205,50 @@ pub async fn pull(
             ))
         }
     };
-    db::run(&state.pool, move |conn| {
-        conn.read_transaction(|conn| {
-            let counter = users::find(conn, &user_id)?.change_seq;
-            let mut puller = Puller {
-                conn,
-                user_id: &user_id,
-                since,
-                everything_live,
-                // One more than asked tells whether there is more.
-                fetch: limit.map_or(i64::from(i32::MAX), |l| l + 1),
-                entries: Vec::new(),
-            };
-            visit_all(&mut puller)?;
-            let mut entries = puller.entries;
-            entries.sort_by_key(|e| e.version);
-            let has_more = limit.is_some_and(|l| entries.len() as i64 > l);
-            let timestamp = match limit {
-                Some(l) if has_more => {
-                    entries.truncate(l as usize);
-                    entries.last().map_or(counter, |e| e.version)
+    state
+        .db(move |conn| {
+            conn.read_transaction(|conn| {
+                let counter = users::find(conn, &user_id)?.change_seq;
+                let mut puller = Puller {
+                    conn,
+                    user_id: &user_id,
+                    since,
+                    everything_live,
+                    // One more than asked tells whether there is more.
+                    fetch: limit.map_or(i64::from(i32::MAX), |l| l + 1),
+                    entries: Vec::new(),
+                };
+                visit_all(&mut puller)?;
+                let mut entries = puller.entries;
+                entries.sort_by_key(|e| e.version);
+                let has_more = limit.is_some_and(|l| entries.len() as i64 > l);
+                let timestamp = match limit {
+                    Some(l) if has_more => {
+                        entries.truncate(l as usize);
+                        entries.last().map_or(counter, |e| e.version)
+                    }
+                    _ => counter,
+                };
+                let mut changes: BTreeMap<String, TableChanges> = TABLE_NAMES
+                    .iter()
+                    .map(|t| ((*t).to_owned(), TableChanges::default()))
+                    .collect();
+                for entry in entries {
+                    let table = changes.entry(entry.table.to_owned()).or_default();
+                    if entry.deleted {
+                        table.deleted.push(entry.id);
+                    } else {
+                        table.updated.push(entry.record);
+                    }
                 }
-                _ => counter,
-            };
-            let mut changes: BTreeMap<String, TableChanges> = TABLE_NAMES
-                .iter()
-                .map(|t| ((*t).to_owned(), TableChanges::default()))
-                .collect();
-            for entry in entries {
-                let table = changes.entry(entry.table.to_owned()).or_default();
-                if entry.deleted {
-                    table.deleted.push(entry.id);
-                } else {
-                    table.updated.push(entry.record);
-                }
-            }
-            Ok(PullResponse {
-                changes,
-                timestamp: timestamp.max(1),
-                has_more,
+                Ok(PullResponse {
+                    changes,
+                    timestamp: timestamp.max(1),
+                    has_more,
+                })
             })
         })
-    })
-    .await
+        .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -336,7 +337,11 @@ struct Pusher<'a> {
     /// The versions reserved for this push (`None` when it writes nothing).
     versions: Option<Versions>,
     response: PushResponse,
+    /// What the deletions of this push take with them, run once every table is applied.
+    after_deletes: Vec<AfterDelete>,
 }
+
+type AfterDelete = Box<dyn FnOnce(&mut DbConn, &UserId) -> Result<(), ApiError>>;
 
 fn reject(response: &mut PushResponse, table: &str, id: &str, error: FieldError) {
     response
@@ -488,14 +493,21 @@ impl Pusher<'_> {
         for row in new_rows {
             existing.insert(R::row_id(&row).to_owned(), row);
         }
+        let mut deleted_rows = Vec::new();
         for id in &push.deleted {
-            if let Some(row) = existing.get(id) {
-                if !R::is_deleted(row) {
-                    R::update(self.conn, &R::tombstone(row, versions.next, db::now()))?;
+            if let Some(row) = existing.remove(id) {
+                if !R::is_deleted(&row) {
+                    R::update(self.conn, &R::tombstone(&row, versions.next, db::now()))?;
                     versions.next += 1;
                     self.response.applied += 1;
+                    deleted_rows.push(row);
                 }
             }
+        }
+        if !deleted_rows.is_empty() {
+            self.after_deletes.push(Box::new(move |conn, user_id| {
+                R::after_delete(conn, user_id, &deleted_rows)
+            }));
         }
         Ok(())
     }
@@ -547,66 +559,87 @@ pub async fn push(
         .as_ref()
         .map(|_| hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes())));
     let tables = parse_changes(body)?;
-    db::run(&state.pool, move |conn| {
-        conn.write_transaction(|conn| {
-            conn.plan_for_actual_values()?;
-            let now = db::now();
-            if let (Some(key), Some(hash)) = (&idempotency_key, &request_hash) {
-                if let Some(receipt) =
-                    sync_receipts::find_fresh(conn, &user_id, key, now - IDEMPOTENCY_WINDOW)?
-                {
-                    if &receipt.request_hash != hash {
-                        return Err(ApiError::Conflict(
-                            "This Idempotency-Key was used for a different push.".into(),
-                        ));
-                    }
-                    return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
+    state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                conn.plan_for_actual_values()?;
+                let now = db::now();
+                // The user's row lock comes before any read: a concurrent push with the same
+                // Idempotency-Key waits here and then finds the first one's receipt. Reserving
+                // no numbers takes the lock without moving the counter, so a replay moves
+                // nothing; a push without a key reserves its numbers at once.
+                let writes: usize = tables
+                    .values()
+                    .map(|t| t.records.len() + t.deleted.len())
+                    .sum();
+                let mut reservation = None;
+                if idempotency_key.is_none() {
+                    reservation = Some(change_seq::reserve(conn, &user_id, writes as i64)?);
+                } else {
+                    change_seq::reserve(conn, &user_id, 0)?;
                 }
-            }
-            // Numbers for every record up front (some may go unused: gaps are harmless); a
-            // conflict rolls the reservation back with everything else.
-            let writes: usize = tables
-                .values()
-                .map(|t| t.records.len() + t.deleted.len())
-                .sum();
-            let versions = if writes > 0 {
-                let reservation = change_seq::reserve(conn, &user_id, writes as i64)?;
-                Some(Versions {
-                    next: reservation.first_version,
-                    timezone: Timezone::parse(&reservation.timezone).map_err(ApiError::internal)?,
-                })
-            } else {
-                None
-            };
-            let mut pusher = Pusher {
-                conn,
-                user_id: &user_id,
-                since,
-                tables: &tables,
-                conflicts: Vec::new(),
-                versions,
-                response: PushResponse::default(),
-            };
-            visit_all(&mut pusher)?;
-            if !pusher.conflicts.is_empty() {
-                return Err(ApiError::Conflict(format!(
-                    "Changed on the server since your last pull: {}. Pull, then push again.",
-                    pusher.conflicts.join(", ")
-                )));
-            }
-            let response = pusher.response;
-            if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {
-                let receipt = sync_receipts::Receipt {
-                    user_id: user_id.to_string(),
-                    idempotency_key: key,
-                    request_hash,
-                    response: serde_json::to_string(&response).map_err(ApiError::internal)?,
-                    created_at: now,
+                if let (Some(key), Some(hash)) = (&idempotency_key, &request_hash) {
+                    if let Some(receipt) =
+                        sync_receipts::find_fresh(conn, &user_id, key, now - IDEMPOTENCY_WINDOW)?
+                    {
+                        if &receipt.request_hash != hash {
+                            return Err(ApiError::Conflict(
+                                "This Idempotency-Key was used for a different push.".into(),
+                            ));
+                        }
+                        return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
+                    }
+                }
+                // Numbers for every record up front (some may go unused: gaps are harmless); a
+                // conflict rolls the reservation back with everything else.
+                let reservation = match reservation {
+                    Some(reservation) => reservation,
+                    None => change_seq::reserve(conn, &user_id, writes as i64)?,
                 };
-                sync_receipts::store(conn, &receipt, now - IDEMPOTENCY_WINDOW)?;
-            }
-            Ok(response)
+                let versions = if writes > 0 {
+                    Some(Versions {
+                        next: reservation.first_version,
+                        timezone: Timezone::parse(&reservation.timezone)
+                            .map_err(ApiError::internal)?,
+                    })
+                } else {
+                    None
+                };
+                let mut pusher = Pusher {
+                    conn,
+                    user_id: &user_id,
+                    since,
+                    tables: &tables,
+                    conflicts: Vec::new(),
+                    versions,
+                    response: PushResponse::default(),
+                    after_deletes: Vec::new(),
+                };
+                visit_all(&mut pusher)?;
+                if !pusher.conflicts.is_empty() {
+                    return Err(ApiError::Conflict(format!(
+                        "Changed on the server since your last pull: {}. Pull, then push again.",
+                        pusher.conflicts.join(", ")
+                    )));
+                }
+                // After every table: a medication deleted in this push takes its intakes with
+                // it even when the same push also changed them.
+                for after_delete in std::mem::take(&mut pusher.after_deletes) {
+                    after_delete(pusher.conn, &user_id)?;
+                }
+                let response = pusher.response;
+                if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {
+                    let receipt = sync_receipts::Receipt {
+                        user_id: user_id.to_string(),
+                        idempotency_key: key,
+                        request_hash,
+                        response: serde_json::to_string(&response).map_err(ApiError::internal)?,
+                        created_at: now,
+                    };
+                    sync_receipts::store(conn, &receipt, now - IDEMPOTENCY_WINDOW)?;
+                }
+                Ok(response)
+            })
         })
-    })
-    .await
+        .await
 }

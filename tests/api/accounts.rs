@@ -261,16 +261,66 @@ async fn changing_the_password_signs_out_the_other_devices(app: TestApp) {
     assert_eq!(new.status(), 200);
 }
 
-async fn erasing_the_account_removes_everything(app: TestApp) {
-    let (_, tokens) = app.user("ann@example.com").await;
-    let other = app.login("ann@example.com", "tablet").await;
-    let response = app
-        .client
+async fn erase(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
+    app.client
         .delete(app.url("/v1/me"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn erasing_the_account_removes_everything(app: TestApp) {
+    let (profile, tokens) = app.user("ann@example.com").await;
+    let user_id = profile["id"].as_str().unwrap();
+    let other = app.login("ann@example.com", "tablet").await;
+    // Something in every table: all five journal kinds, a tombstone, a sync receipt, a
+    // failed login.
+    crate::journal::record_samples(&app, &tokens).await;
+    app.delete_auth("/v1/pain-entries/pain-1", &tokens.access)
+        .await;
+    let receipt = app
+        .client
+        .post(app.url("/v1/sync?last_pulled_at=0"))
         .bearer_auth(&tokens.access)
+        .header("Idempotency-Key", "erase-test")
+        .json(&json!({"changes": {}}))
         .send()
         .await
         .unwrap();
+    assert_eq!(receipt.status(), 200);
+    let before = app.rows_of_user(user_id);
+    let empty: Vec<_> = before.iter().filter(|(_, n)| *n == 0).collect();
+    assert!(
+        empty.is_empty(),
+        "the test must fill every table: {empty:?}"
+    );
+
+    // A session alone cannot erase: the password is asked again, and a wrong one changes
+    // nothing but the failed-login count.
+    assert_problem(erase(&app, &tokens.access, &json!({})).await, 400).await;
+    let wrong = erase(
+        &app,
+        &tokens.access,
+        &json!({"password": "not my password"}),
+    )
+    .await;
+    let problem = assert_problem(wrong, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "password");
+    assert_eq!(app.failed_logins("ann@example.com"), 1);
+    assert_eq!(app.get_auth("/v1/me", &tokens.access).await.status(), 200);
+    assert_eq!(
+        app.get_json("/v1/medications/med-1", &tokens.access).await["name"],
+        "Oxycodone 5 mg"
+    );
+    let after_wrong = app.rows_of_user(user_id);
+    assert_eq!(
+        before.iter().map(|(t, n)| (t, *n)).collect::<Vec<_>>(),
+        after_wrong.iter().map(|(t, n)| (t, *n)).collect::<Vec<_>>()
+    );
+
+    let response = erase(&app, &tokens.access, &json!({"password": PASSWORD})).await;
     assert_eq!(response.status(), 204);
 
     assert_problem(app.get_auth("/v1/me", &tokens.access).await, 401).await;
@@ -287,33 +337,45 @@ async fn erasing_the_account_removes_everything(app: TestApp) {
         .await;
     assert_problem(login, 401).await;
 
-    // No row of hers is left in any table.
-    let leftover = count_rows_of(&app, "ann@example.com");
-    assert_eq!(leftover, 0, "rows left after erasure");
+    // No row of hers is left in any table, whatever tables there are.
+    let leftover: Vec<_> = app
+        .rows_of_user(user_id)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert!(leftover.is_empty(), "rows left after erasure: {leftover:?}");
     // The email is free again.
     app.register("ann@example.com").await;
 }
 
-/// Counts the rows in every table that belong to `email`'s (former) account, straight from
-/// the database.
-fn count_rows_of(app: &TestApp, email: &str) -> i64 {
-    use diesel::prelude::*;
-    use pain_journal::db::schema::{sessions, users};
-    let pool = pain_journal::db::connect(&app.settings.database, 1).unwrap();
-    let mut conn = pool.get().unwrap();
-    let user_count: i64 = users::table
-        .filter(users::email.eq(email))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    // Sessions can only be found by user id, which is gone with the user: any session whose
-    // user no longer exists would be an orphan.
-    let orphans: i64 = sessions::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            users::table.filter(users::id.eq(sessions::user_id)),
-        )))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    user_count + orphans
+both_engines!(settings: few_login_attempts; wrong_passwords_to_erase_lock_like_failed_logins);
+
+fn few_login_attempts(settings: &mut pain_journal::config::Settings) {
+    settings.login_max_failures = 3;
+}
+
+/// Someone holding a left-open session cannot guess the password through erasure.
+async fn wrong_passwords_to_erase_lock_like_failed_logins(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    for _ in 0..3 {
+        let wrong = erase(
+            &app,
+            &tokens.access,
+            &json!({"password": "guess guess guess"}),
+        )
+        .await;
+        assert_problem(wrong, 422).await;
+    }
+    // Locked now: even the right password waits, for erasure and for login.
+    let locked = erase(&app, &tokens.access, &json!({"password": PASSWORD})).await;
+    let locked = assert_problem(locked, 429).await;
+    assert!(locked["detail"].as_str().unwrap().contains("try again"));
+    let login = app
+        .post_json(
+            "/v1/auth/login",
+            &json!({"email": "ann@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status(), 429);
+    assert_eq!(app.get_auth("/v1/me", &tokens.access).await.status(), 200);
 }

@@ -2,14 +2,16 @@
 //!
 //! Every test runs on SQLite (a new file) and on PostgreSQL (a new database, dropped after).
 //! PostgreSQL comes from `TEST_POSTGRES_URL`, or from `postgres://postgres@127.0.0.1/postgres`
-//! when that answers. Without PostgreSQL the PostgreSQL leg is skipped with a note — except in
-//! CI (`CI` set), where it fails.
+//! when that answers. Without PostgreSQL every PostgreSQL leg fails, so that a green run
+//! means both engines ran; `PJ_ALLOW_SKIP=1` turns those failures into skips with a note
+//! (never in CI).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::prelude::*;
+use diesel::PgConnection;
 use pain_journal::config::Settings;
 use pain_journal::db::DatabaseLocation;
 use pain_journal::startup::Application;
@@ -44,13 +46,29 @@ macro_rules! both_engines {
             }
         }
     )*};
+    // The same with settings changed by `adjust(&mut Settings)` before the app starts.
+    (settings: $adjust:ident; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Engine::Sqlite, super::$adjust).await;
+                super::$name(app.expect("SQLite is always available")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_with($crate::helpers::Engine::Postgres, super::$adjust).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
 }
 
 /// Where test databases are made: the server URL (any database on it) or `None`.
 fn postgres_admin_url() -> Option<String> {
     static URL: OnceLock<Option<String>> = OnceLock::new();
     URL.get_or_init(|| {
-        let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
         let configured = std::env::var("TEST_POSTGRES_URL")
             .ok()
             .filter(|v| !v.is_empty());
@@ -59,16 +77,26 @@ fn postgres_admin_url() -> Option<String> {
             .unwrap_or_else(|| "postgres://postgres@127.0.0.1/postgres".to_owned());
         match PgConnection::establish(&url) {
             Ok(_) => Some(url),
-            Err(e) if in_ci || configured.is_some() => {
-                panic!("PostgreSQL at {url} is required here but unreachable: {e}")
-            }
+            Err(e) if configured.is_some() || !skips_allowed() => panic!(
+                "PostgreSQL at {url} is unreachable ({e}); start it, set TEST_POSTGRES_URL, \
+                 or run with PJ_ALLOW_SKIP=1 to skip the PostgreSQL legs"
+            ),
             Err(_) => {
-                eprintln!("note: PostgreSQL not reachable at {url}; PostgreSQL tests skipped");
+                eprintln!(
+                    "note: PJ_ALLOW_SKIP=1: PostgreSQL not reachable at {url}; its legs skipped"
+                );
                 None
             }
         }
     })
     .clone()
+}
+
+/// Whether a test leg whose engine or tool is missing may be skipped instead of failing:
+/// only when asked with `PJ_ALLOW_SKIP=1`, and never in CI.
+pub fn skips_allowed() -> bool {
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    !in_ci && std::env::var("PJ_ALLOW_SKIP").is_ok_and(|v| v == "1")
 }
 
 /// `url` with its database name replaced by `database`.
@@ -330,4 +358,77 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
         "{body}"
     );
     body
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Looks straight into the app's database, to check what is stored (never to set up state).
+impl TestApp {
+    pub fn db(&self) -> pain_journal::db::PooledConn {
+        pain_journal::db::connect(&self.settings.database, 1)
+            .expect("a direct connection")
+            .get()
+            .expect("a pooled connection")
+    }
+
+    /// The failed-login count stored for the account with this email.
+    pub fn failed_logins(&self, email: &str) -> i64 {
+        use pain_journal::db::schema::users;
+        let count: i32 = users::table
+            .filter(users::email.eq(email))
+            .select(users::failed_logins)
+            .first(&mut *self.db())
+            .expect("the account exists");
+        count.into()
+    }
+
+    /// Every table of the database but the migration bookkeeping.
+    pub fn tables(&self) -> Vec<String> {
+        let sql = match self.engine {
+            Engine::Postgres => {
+                "SELECT table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'"
+            }
+            Engine::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_%' ESCAPE '\\'"
+            }
+        };
+        let mut names: Vec<String> = diesel::sql_query(sql)
+            .load::<TableName>(&mut *self.db())
+            .expect("list tables")
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// How many rows each table holds for `user_id` (`users` by its id, the rest by their
+    /// `user_id`), for every table there is, so a table added later is checked too.
+    pub fn rows_of_user(&self, user_id: &str) -> Vec<(String, i64)> {
+        assert!(user_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+        let mut conn = self.db();
+        self.tables()
+            .into_iter()
+            .map(|table| {
+                let owner = if table == "users" { "id" } else { "user_id" };
+                let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {owner} = '{user_id}'");
+                let count = diesel::sql_query(&sql)
+                    .get_result::<Count>(&mut *conn)
+                    .unwrap_or_else(|e| panic!("{sql}: every table must have {owner}: {e}"));
+                (table, count.n)
+            })
+            .collect()
+    }
 }

@@ -14,6 +14,8 @@ both_engines!(
     lists_page_with_a_cursor_and_filter_by_local_day,
     check_ins_are_scored_by_the_server,
     every_write_takes_a_new_version,
+    a_tombstone_keeps_no_health_values,
+    deleting_a_medication_deletes_its_intakes,
 );
 
 /// One valid body per kind (the intake needs the medication `med-1` to exist).
@@ -506,4 +508,173 @@ async fn every_write_takes_a_new_version(app: TestApp) {
         versions[0] >= 2,
         "versions start after the counter's initial 1"
     );
+}
+
+/// What a tombstone row holds, straight from the database, as text.
+fn stored_row(app: &TestApp, user_id: &str, path: &str, id: &str) -> String {
+    use pain_journal::db::journal::{
+        check_ins, massage_sessions, medication_intakes, medications, pain_entries,
+    };
+    let user = pain_journal::domain::UserId::from_trusted(user_id.to_owned());
+    let mut conn = app.db();
+    let row = match path {
+        "/v1/pain-entries" => pain_entries::find(&mut conn, &user, id).map(|r| format!("{r:?}")),
+        "/v1/medications" => medications::find(&mut conn, &user, id).map(|r| format!("{r:?}")),
+        "/v1/medication-intakes" => {
+            medication_intakes::find(&mut conn, &user, id).map(|r| format!("{r:?}"))
+        }
+        "/v1/massage-sessions" => {
+            massage_sessions::find(&mut conn, &user, id).map(|r| format!("{r:?}"))
+        }
+        "/v1/check-ins" => check_ins::find(&mut conn, &user, id).map(|r| format!("{r:?}")),
+        other => panic!("unknown table {other}"),
+    };
+    row.expect("query")
+}
+
+/// A deleted entry keeps its id, version and `deleted` flag for syncing phones, and nothing
+/// of what it said: no intensity, regions, notes, name, answers, score or time.
+async fn a_tombstone_keeps_no_health_values(app: TestApp) {
+    let (profile, tokens) = app.user("ann@example.com").await;
+    let user_id = profile["id"].as_str().unwrap();
+    let mut samples = samples();
+    // Richer values than the shared samples, each easy to spot in a row dump.
+    samples[3].1 = json!({"id": "massage-1", "started_at": "2026-11-20T17:00:00+01:00", "duration_min": 75, "kind": "deep_tissue", "pressure": "firm", "therapist": "Dr Quimby", "regions": ["lower_back"], "pain_before": 6, "pain_after": 3, "soreness_next_day": 4, "notes": "knotty piriformis"});
+    for (path, body, _) in &samples {
+        app.post_expect(path, &tokens.access, body, 201).await;
+    }
+    // Intakes before their medication (deleting the medication would take them anyway).
+    for (path, body, _) in samples.iter().rev() {
+        let id = body["id"].as_str().unwrap();
+        let before = stored_row(&app, user_id, path, id);
+        assert!(before.contains("deleted: false"), "{before}");
+        let response = app
+            .delete_auth(&format!("{path}/{id}"), &tokens.access)
+            .await;
+        assert_eq!(response.status(), 204, "DELETE {path}/{id}");
+        let tombstone = stored_row(&app, user_id, path, id);
+        assert!(tombstone.contains("deleted: true"), "{tombstone}");
+        for value in [
+            "2026-11-20",
+            "Oxycodone",
+            "\"oxycodone\"",
+            "\"opioid\"",
+            "tablet",
+            "thigh_left",
+            "lower_back",
+            "shooting",
+            "prolonged_sitting",
+            "after the drive",
+            "deep_tissue",
+            "firm",
+            "Dr Quimby",
+            "knotty",
+            "peg",
+            "6,5,7",
+            "intensity: 6",
+            "back_pain: Some",
+            "leg_pain: Some",
+            "quantity: 2",
+            "dose_mg: Some",
+            "mme: Some",
+            "pain_before: Some",
+            "pain_after: Some",
+            "soreness_next_day: Some",
+            "duration_min: 75",
+            "strength: 5",
+            "score: 6",
+        ] {
+            assert!(
+                !tombstone.contains(value),
+                "{path}/{id}: the tombstone keeps {value:?}: {tombstone}"
+            );
+        }
+    }
+    // Syncing phones still learn of every deletion.
+    let pulled = app
+        .get_json("/v1/sync?last_pulled_at=1", &tokens.access)
+        .await;
+    for (table, id) in [
+        ("pain_entries", "pain-1"),
+        ("medications", "med-1"),
+        ("medication_intakes", "intake-1"),
+        ("massage_sessions", "massage-1"),
+        ("check_ins", "checkin-1"),
+    ] {
+        assert_eq!(pulled["changes"][table]["deleted"], json!([id]), "{table}");
+    }
+}
+
+/// A medication's intakes go with it, in the same request, over REST and over sync; a
+/// medication that was only stopped is set inactive and keeps its history.
+async fn deleting_a_medication_deletes_its_intakes(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    record_samples(&app, &tokens).await;
+    app.post_expect(
+        "/v1/medication-intakes",
+        &tokens.access,
+        &json!({"id": "intake-2", "medication_id": "med-1", "taken_at": "2026-11-21T09:00:00+01:00", "quantity": 1}),
+        201,
+    )
+    .await;
+    let pulled = app
+        .get_json("/v1/sync?last_pulled_at=0", &tokens.access)
+        .await;
+    let cursor = pulled["timestamp"].as_i64().unwrap();
+    let response = app
+        .delete_auth("/v1/medications/med-1", &tokens.access)
+        .await;
+    assert_eq!(response.status(), 204);
+    for id in ["intake-1", "intake-2"] {
+        let response = app
+            .get_auth(&format!("/v1/medication-intakes/{id}"), &tokens.access)
+            .await;
+        assert_problem(response, 404).await;
+    }
+    let changes = app
+        .get_json(&format!("/v1/sync?last_pulled_at={cursor}"), &tokens.access)
+        .await;
+    let mut deleted: Vec<String> =
+        serde_json::from_value(changes["changes"]["medication_intakes"]["deleted"].clone())
+            .unwrap();
+    deleted.sort();
+    assert_eq!(deleted, ["intake-1", "intake-2"]);
+
+    // Over sync: a push that deletes a medication and edits one of its intakes.
+    app.post_expect(
+        "/v1/medications",
+        &tokens.access,
+        &json!({"id": "med-2", "name": "Ibuprofen 400", "drug_class": "nsaid", "strength": 400, "form": "tablet"}),
+        201,
+    )
+    .await;
+    app.post_expect(
+        "/v1/medication-intakes",
+        &tokens.access,
+        &json!({"id": "intake-3", "medication_id": "med-2", "taken_at": "2026-11-22T09:00:00+01:00", "quantity": 1}),
+        201,
+    )
+    .await;
+    let cursor = app
+        .get_json("/v1/sync?last_pulled_at=0", &tokens.access)
+        .await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let response = app
+        .post_auth(
+            &format!("/v1/sync?last_pulled_at={cursor}"),
+            &tokens.access,
+            &json!({"changes": {
+                "medications": {"deleted": ["med-2"]},
+                "medication_intakes": {"updated": [{"id": "intake-3", "medication_id": "med-2", "taken_at": 1763798400000_i64, "quantity": 2}]}
+            }}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = app
+        .get_auth("/v1/medication-intakes/intake-3", &tokens.access)
+        .await;
+    assert_problem(response, 404).await;
+    let list = app.get_json("/v1/medication-intakes", &tokens.access).await;
+    assert_eq!(list["items"], json!([]));
 }

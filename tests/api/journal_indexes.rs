@@ -2,13 +2,18 @@
 //! starts with `user_id`: EXPLAIN over a seeded table must show no sequential scan, so a
 //! user's requests cost in proportion to their own rows, not everyone's.
 //!
-//! The SQL below mirrors the queries built in `src/db/journal/mod.rs` (list, with and without
-//! a day range and a cursor) and the sync pull (`version > N` in version order).
+//! The queries are the app's own (`list_query_pg`, `changed_since_query_pg`: the builders
+//! that `list` and `changed_since` run), EXPLAINed with their binds.
 
+use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::Text;
+use pain_journal::db::journal::ListFilter;
 use pain_journal::db::DatabaseLocation;
+use pain_journal::domain::UserId;
 
 use crate::helpers::{Engine, TestApp};
 
@@ -46,7 +51,37 @@ fn seed(conn: &mut PgConnection) {
     conn.batch_execute(&sql).expect("seed");
 }
 
-fn plan(conn: &mut PgConnection, query: &str) -> String {
+/// `EXPLAIN` in front of a query built by the app's own query functions, binds included.
+struct Explain<Q>(Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("EXPLAIN ");
+        self.0.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q> QueryId for Explain<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for Explain<Q> {
+    type SqlType = Text;
+}
+
+impl<Q> RunQueryDsl<PgConnection> for Explain<Q> {}
+
+fn plan_of<Q: QueryFragment<Pg>>(conn: &mut PgConnection, query: Q) -> (String, String) {
+    let sql = diesel::debug_query::<Pg, _>(&query).to_string();
+    let plan = Explain(query)
+        .load::<String>(conn)
+        .expect("explain")
+        .join("\n");
+    (sql, plan)
+}
+
+fn sql_plan(conn: &mut PgConnection, query: &str) -> String {
     diesel::sql_query(format!("EXPLAIN {query}"))
         .load::<PlanLine>(conn)
         .expect("explain")
@@ -54,6 +89,42 @@ fn plan(conn: &mut PgConnection, query: &str) -> String {
         .map(|l| l.line)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The plans of every list (plain, by days, after a cursor, one day) and pull query the app
+/// builds for `table`.
+macro_rules! plans_of {
+    ($conn:expr, $plans:expr, $table:ident) => {{
+        use pain_journal::db::journal::$table as t;
+        let user = UserId::from_trusted("u7".into());
+        let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        let filters = [
+            ListFilter::default(),
+            ListFilter {
+                from: NaiveDate::from_ymd_opt(2026, 1, 1),
+                to: NaiveDate::from_ymd_opt(2026, 3, 1),
+                before: None,
+            },
+            ListFilter {
+                before: Some((chrono::Utc::now().naive_utc(), "p5".into())),
+                ..ListFilter::default()
+            },
+            ListFilter {
+                from: Some(day),
+                to: Some(day),
+                before: None,
+            },
+        ];
+        for filter in &filters {
+            $plans.push(plan_of($conn, t::list_query_pg(&user, filter, 101)));
+        }
+        for (since, everything_live) in [(0, false), (5, false), (5, true)] {
+            $plans.push(plan_of(
+                $conn,
+                t::changed_since_query_pg(&user, since, everything_live, 500),
+            ));
+        }
+    }};
 }
 
 #[tokio::test]
@@ -67,49 +138,27 @@ async fn journal_queries_use_indexes_that_start_with_user_id() {
     let mut conn = PgConnection::establish(url).unwrap();
     seed(&mut conn);
 
-    let mut queries = Vec::new();
-    for (table, time) in [
-        ("pain_entries", "recorded_at"),
-        ("medication_intakes", "taken_at"),
-        ("massage_sessions", "started_at"),
-        ("check_ins", "answered_at"),
-    ] {
-        let live = format!("SELECT * FROM {table} WHERE user_id = 'u7' AND deleted = false");
-        let order = format!("ORDER BY {time} DESC, id DESC LIMIT 101");
-        queries.push(format!("{live} {order}"));
-        queries.push(format!(
-            "{live} AND local_date >= DATE '2026-01-01' AND local_date <= DATE '2026-03-01' {order}"
-        ));
-        queries.push(format!(
-            "{live} AND ({time} < now() OR ({time} = now() AND id < 'p5')) {order}"
-        ));
-        // The day view.
-        queries.push(format!(
-            "{live} AND local_date >= current_date - 3 AND local_date <= current_date - 3 {order}"
-        ));
-        // The sync pull.
-        queries.push(format!(
-            "SELECT * FROM {table} WHERE user_id = 'u7' AND version > 5 ORDER BY version LIMIT 500"
-        ));
-    }
-    queries.push(
-        "SELECT * FROM medications WHERE user_id = 'u7' AND deleted = false ORDER BY created_at DESC, id DESC LIMIT 101".into(),
-    );
-    queries.push(
-        "SELECT * FROM medications WHERE user_id = 'u7' AND version > 1 ORDER BY version LIMIT 500"
-            .into(),
-    );
+    let mut plans = Vec::new();
+    plans_of!(&mut conn, plans, pain_entries);
+    plans_of!(&mut conn, plans, medications);
+    plans_of!(&mut conn, plans, medication_intakes);
+    plans_of!(&mut conn, plans, massage_sessions);
+    plans_of!(&mut conn, plans, check_ins);
+    assert_eq!(plans.len(), 5 * 7);
 
     // The check itself can fail: a query that ignores the owner scans the table.
-    let unowned = plan(&mut conn, "SELECT * FROM pain_entries WHERE intensity = 5");
+    let unowned = sql_plan(&mut conn, "SELECT * FROM pain_entries WHERE intensity = 5");
     assert!(unowned.contains("Seq Scan"), "{unowned}");
 
-    for query in queries {
-        let plan = plan(&mut conn, &query);
+    for (sql, plan) in plans {
+        assert!(
+            sql.contains("\"user_id\" = $1"),
+            "not filtered by owner:\n{sql}"
+        );
         assert!(
             !plan.contains("Seq Scan"),
-            "sequential scan for\n{query}\n{plan}"
+            "sequential scan for\n{sql}\n{plan}"
         );
-        assert!(plan.contains("Index"), "no index used for\n{query}\n{plan}");
+        assert!(plan.contains("Index"), "no index used for\n{sql}\n{plan}");
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod insight;
 
 mod accounts;
+mod concurrency;
 mod errors;
 mod journal;
 mod journal_indexes;

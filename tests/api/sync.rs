@@ -543,13 +543,23 @@ async fn sync_never_crosses_users(app: TestApp) {
     )
     .await;
     assert_eq!(response.status(), 200);
-    push(
+    let response = push(
         &app,
         &bob.access,
         100,
         json!({"pain_entries": {"deleted": ["shared-id"]}}),
     )
     .await;
+    assert_eq!(response.status(), 200);
+    let deleted: Value = response.json().await.unwrap();
+    assert_eq!(
+        deleted["applied"], 1,
+        "Bob's own entry was deleted: {deleted}"
+    );
+    let response = app
+        .get_auth("/v1/pain-entries/shared-id", &bob.access)
+        .await;
+    assert_eq!(response.status(), 404);
     assert_eq!(
         app.get_json("/v1/pain-entries/shared-id", &ann.access)
             .await["intensity"],

@@ -110,8 +110,98 @@ async fn stored_with_prefix(app: &TestApp, token: &str, prefix: &str) -> usize {
         .count()
 }
 
+/// Whether a write transaction of this user is open right now: on PostgreSQL the user's
+/// counter row is locked (every write takes it first); on SQLite the write lock is held.
+fn write_lock_held(app: &TestApp, user_id: &str) -> bool {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    match &app.settings.database {
+        DatabaseLocation::Postgres(url) => {
+            let mut conn = diesel::PgConnection::establish(url).unwrap();
+            conn.batch_execute(&format!(
+                "BEGIN; SELECT 1 FROM users WHERE id = '{user_id}' FOR UPDATE NOWAIT; ROLLBACK;"
+            ))
+            .is_err()
+        }
+        DatabaseLocation::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+            let locked = conn
+                .batch_execute("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE;")
+                .is_err();
+            let _ = conn.batch_execute("ROLLBACK;");
+            locked
+        }
+    }
+}
+
+/// When to kill the server during a push.
+enum Kill<'a> {
+    After(Duration),
+    /// As soon as the user's write transaction is seen open (or never, after the time).
+    WhileWriting {
+        user_id: &'a str,
+        give_up_after: Duration,
+    },
+}
+
+/// Pushes a batch, kills the server as `kill` says, restarts it and checks all-or-nothing.
+/// Answers whether the kill landed while the write transaction was open, the push's answer
+/// (if any) and how many of its rows were kept.
+async fn kill_round(
+    app: &TestApp,
+    server: &mut ServerProcess,
+    token: &str,
+    prefix: &str,
+    kill: Kill<'_>,
+) -> (bool, Option<u16>, usize) {
+    let body = batch(prefix);
+    let client = app.client.clone();
+    let url = format!("{}/v1/sync?last_pulled_at=0", server.address);
+    let bearer = token.to_owned();
+    let in_flight = tokio::spawn(async move {
+        client
+            .post(url)
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    let mut killed_inside = false;
+    match kill {
+        Kill::After(delay) => tokio::time::sleep(delay).await,
+        Kill::WhileWriting {
+            user_id,
+            give_up_after,
+        } => {
+            let deadline = Instant::now() + give_up_after;
+            while !in_flight.is_finished() && Instant::now() < deadline {
+                if write_lock_held(app, user_id) {
+                    killed_inside = true;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let answered = in_flight.await.unwrap().ok();
+    *server = start_process(app).await;
+    let stored = stored_with_prefix(app, token, prefix).await;
+    assert!(
+        stored == 0 || stored == BATCH,
+        "{prefix}: {stored} of {BATCH} rows survived the kill"
+    );
+    if answered == Some(200) {
+        assert_eq!(stored, BATCH, "an acknowledged push must be durable");
+    }
+    (killed_inside, answered, stored)
+}
+
 async fn a_push_killed_midway_is_all_or_nothing(app: TestApp) {
-    let (_, tokens) = app.user("ann@example.com").await;
+    let (profile, tokens) = app.user("ann@example.com").await;
+    let user_id = profile["id"].as_str().unwrap().to_owned();
     let mut server = start_process(&app).await;
     // How long a whole push takes here, to aim the kills inside it.
     let started = Instant::now();
@@ -127,36 +217,39 @@ async fn a_push_killed_midway_is_all_or_nothing(app: TestApp) {
 
     let mut outcomes = Vec::new();
     for (round, fraction) in [0.1, 0.3, 0.5, 0.7, 0.9, 1.5].into_iter().enumerate() {
-        let prefix = format!("r{round}");
-        let body = batch(&prefix);
-        let client_app = app.client.clone();
-        let address = server.address.clone();
-        let token = tokens.access.clone();
-        let in_flight = tokio::spawn(async move {
-            client_app
-                .post(format!("{address}/v1/sync?last_pulled_at=0"))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-        });
-        tokio::time::sleep(full.mul_f64(fraction)).await;
-        server.child.kill().expect("SIGKILL");
-        let _ = server.child.wait();
-        let answered = in_flight.await.unwrap().ok();
-        server = start_process(&app).await;
-        let stored = stored_with_prefix(&app, &tokens.access, &prefix).await;
-        assert!(
-            stored == 0 || stored == BATCH,
-            "round {round}: {stored} of {BATCH} rows survived the kill"
-        );
-        if answered == Some(200) {
-            assert_eq!(stored, BATCH, "an acknowledged push must be durable");
-        }
+        let kill = Kill::After(full.mul_f64(fraction));
+        let (_, answered, stored) = kill_round(
+            &app,
+            &mut server,
+            &tokens.access,
+            &format!("r{round}"),
+            kill,
+        )
+        .await;
         outcomes.push((fraction, answered, stored));
     }
     eprintln!("kill outcomes (fraction of push time, answer, rows kept): {outcomes:?}");
+
+    // Kills aimed inside the write transaction: wait until the push holds the write lock
+    // (it has begun writing and not committed), then kill. At least one must land there
+    // and leave nothing, or this test has not shown what it claims.
+    let mut rolled_back_inside = 0;
+    for round in 0..4 {
+        let kill = Kill::WhileWriting {
+            user_id: &user_id,
+            give_up_after: full * 4,
+        };
+        let prefix = format!("aimed{round}");
+        let (killed_inside, _, stored) =
+            kill_round(&app, &mut server, &tokens.access, &prefix, kill).await;
+        if killed_inside && stored == 0 {
+            rolled_back_inside += 1;
+        }
+    }
+    assert!(
+        rolled_back_inside > 0,
+        "no kill landed inside the push's transaction; the test proved nothing"
+    );
     // The data is intact and writable after all the kills.
     let after = push(
         &app,

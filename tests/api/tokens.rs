@@ -221,6 +221,7 @@ async fn a_token_never_acts_for_another_user(app: TestApp) {
         .client
         .delete(app.url("/v1/me"))
         .bearer_auth(&ann_tokens.access)
+        .json(&serde_json::json!({"password": crate::helpers::PASSWORD}))
         .send()
         .await
         .unwrap();

@@ -22,3 +22,23 @@ pub struct MedicationIntakeRow {
 }
 
 super::journal_queries!(medication_intakes, MedicationIntakeRow, taken_at, dated: true);
+
+/// The live intakes of these medications (what deleting the medications takes with them).
+pub fn live_of_medications(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    medication_ids: &[String],
+) -> QueryResult<Vec<MedicationIntakeRow>> {
+    let mut rows = Vec::new();
+    for chunk in medication_ids.chunks(crate::db::journal::IDS_PER_QUERY) {
+        rows.extend(
+            medication_intakes::table
+                .filter(medication_intakes::user_id.eq(user_id.as_str()))
+                .filter(medication_intakes::medication_id.eq_any(chunk))
+                .filter(medication_intakes::deleted.eq(false))
+                .select(medication_intakes::all_columns)
+                .load::<MedicationIntakeRow>(conn)?,
+        );
+    }
+    Ok(rows)
+}

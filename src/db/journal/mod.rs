@@ -25,8 +25,10 @@ pub struct ListFilter {
     pub before: Option<(NaiveDateTime, String)>,
 }
 
-/// Writes `find`, `insert`, `update` and `list` for a journal table whose rows are `$row`,
-/// ordered by `$time` (an instant column) and id.
+/// Writes `find`, `insert`, `update`, `list` and `changed_since` for a journal table whose
+/// rows are `$row`, ordered by `$time` (an instant column) and id. The list and pull queries
+/// are written once (`@list`, `@changed`) and built both for the running connection and,
+/// for the index test's EXPLAIN, for PostgreSQL alone.
 macro_rules! journal_queries {
     ($table:ident, $row:ident, $time:ident, dated: $dated:tt) => {
         use diesel::prelude::*;
@@ -97,23 +99,17 @@ macro_rules! journal_queries {
             filter: &ListFilter,
             limit: i64,
         ) -> QueryResult<Vec<$row>> {
-            let mut query = $table::table
-                .filter($table::user_id.eq(user_id.as_str()))
-                .filter($table::deleted.eq(false))
-                .into_boxed();
-            $crate::db::journal::journal_queries!(@dates $dated, query, $table, filter);
-            if let Some((time, id)) = &filter.before {
-                query = query.filter(
-                    $table::$time
-                        .lt(*time)
-                        .or($table::$time.eq(*time).and($table::id.lt(id.clone()))),
-                );
-            }
-            query
-                .order(($table::$time.desc(), $table::id.desc()))
-                .limit(limit)
-                .select($table::all_columns)
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
                 .load(conn)
+        }
+
+        /// The query [`list`] runs, built for PostgreSQL, so a test can EXPLAIN it.
+        pub fn list_query_pg<'a>(
+            user_id: &'a UserId,
+            filter: &'a ListFilter,
+            limit: i64,
+        ) -> $table::BoxedQuery<'a, diesel::pg::Pg> {
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
         }
 
         /// Rows changed after version `since`, in version order (the sync pull): live ones
@@ -126,23 +122,56 @@ macro_rules! journal_queries {
             everything_live: bool,
             limit: i64,
         ) -> QueryResult<Vec<$row>> {
-            let mut query = $table::table
-                .filter($table::user_id.eq(user_id.as_str()))
-                .into_boxed();
-            if since == 0 {
-                query = query.filter($table::deleted.eq(false));
-            } else if everything_live {
-                query = query.filter($table::deleted.eq(false).or($table::version.gt(since)));
-            } else {
-                query = query.filter($table::version.gt(since));
-            }
-            query
-                .order($table::version.asc())
-                .limit(limit)
-                .select($table::all_columns)
+            $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
                 .load(conn)
         }
+
+        /// The query [`changed_since`] runs, built for PostgreSQL, so a test can EXPLAIN it.
+        pub fn changed_since_query_pg<'a>(
+            user_id: &'a UserId,
+            since: i64,
+            everything_live: bool,
+            limit: i64,
+        ) -> $table::BoxedQuery<'a, diesel::pg::Pg> {
+            $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
+        }
     };
+    // The list query, for whichever backend the caller's type asks for.
+    (@list $table:ident, $time:ident, $dated:tt, $user_id:ident, $filter:ident, $limit:ident) => {{
+        let mut query = $table::table
+            .filter($table::user_id.eq($user_id.as_str()))
+            .filter($table::deleted.eq(false))
+            .into_boxed();
+        $crate::db::journal::journal_queries!(@dates $dated, query, $table, $filter);
+        if let Some((time, id)) = &$filter.before {
+            query = query.filter(
+                $table::$time
+                    .lt(*time)
+                    .or($table::$time.eq(*time).and($table::id.lt(id.clone()))),
+            );
+        }
+        query
+            .order(($table::$time.desc(), $table::id.desc()))
+            .limit($limit)
+            .select($table::all_columns)
+    }};
+    // The sync-pull query, likewise.
+    (@changed $table:ident, $user_id:ident, $since:ident, $everything_live:ident, $limit:ident) => {{
+        let mut query = $table::table
+            .filter($table::user_id.eq($user_id.as_str()))
+            .into_boxed();
+        if $since == 0 {
+            query = query.filter($table::deleted.eq(false));
+        } else if $everything_live {
+            query = query.filter($table::deleted.eq(false).or($table::version.gt($since)));
+        } else {
+            query = query.filter($table::version.gt($since));
+        }
+        query
+            .order($table::version.asc())
+            .limit($limit)
+            .select($table::all_columns)
+    }};
     (@dates true, $query:ident, $table:ident, $filter:ident) => {
         if let Some(from) = $filter.from {
             $query = $query.filter($table::local_date.ge(from));

@@ -1,0 +1,1 @@
+-- Cleared values cannot be restored; nothing to undo.
