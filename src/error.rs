@@ -24,9 +24,9 @@ pub enum ApiError {
     /// Missing or belonging to someone else: the two answer alike (404).
     #[error("not found")]
     NotFound,
-    /// The route exists but not with this method (405).
+    /// The route exists but not with this method (405); `allow` lists the methods it has.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload too large: {0}")]
@@ -80,7 +80,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ("bad-request", "The request cannot be read"),
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::NotFound => ("not-found", "Not found"),
-            ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -105,7 +105,9 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(detail) => detail.clone(),
             ApiError::Unauthorized(detail) => (*detail).to_owned(),
             ApiError::NotFound => "No such resource.".into(),
-            ApiError::MethodNotAllowed => "This resource does not accept that method.".into(),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("This resource does not accept that method; it accepts {allow}.")
+            }
             ApiError::TooManyRequests { retry_after_secs } => {
                 format!("Too many attempts; try again in {retry_after_secs} seconds.")
             }
@@ -136,7 +138,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -160,6 +162,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

@@ -61,7 +61,7 @@ use crate::routes;
         routes::insight::weekly,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses, &PatchSchemas),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "me", description = "The signed-in user's account and devices"),
@@ -93,6 +93,121 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The answers every operation can give besides its own, listed on each operation so that
+/// the document names every status the server sends: 400 for an unreadable query, path or
+/// body; 413 and 415 for a body too large or not JSON; 401 without a valid token; 404 for
+/// a path naming nothing of the user's; 503 while the database is unreachable.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_body = operation.request_body.is_some();
+                let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut common = Vec::new();
+                if has_body || has_params {
+                    common.push(("400", "The request cannot be read (see `detail`)"));
+                }
+                if has_body {
+                    common.push(("413", "The body is too large"));
+                    common.push(("415", "The body is not `application/json`"));
+                }
+                if signed_in {
+                    common.push(("401", "Missing, invalid or expired access token"));
+                }
+                if path.contains('{') {
+                    common.push(("404", "No such resource of yours"));
+                }
+                if path != "/health/live" {
+                    common.push(("503", "The database is not reachable; try again soon"));
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description));
+                }
+            }
+        }
+    }
+}
+
+/// A PATCH is a JSON merge patch: any subset of the fields. Its body is documented as the
+/// kind's input schema with nothing required (`PainEntryInput` -> `PainEntryPatch`), made
+/// here so the two can never drift apart.
+struct PatchSchemas;
+
+impl Modify for PatchSchemas {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let Some(body) = item.patch.as_mut().and_then(|op| op.request_body.as_mut()) else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                let Some(RefOr::Ref(reference)) = &content.schema else {
+                    continue;
+                };
+                let Some(input) = reference.ref_location.rsplit('/').next() else {
+                    continue;
+                };
+                let Some(patch_name) = input.strip_suffix("Input").map(|k| format!("{k}Patch"))
+                else {
+                    continue;
+                };
+                let Some(schema) = components.schemas.get(input) else {
+                    continue;
+                };
+                let Ok(mut json) = serde_json::to_value(schema) else {
+                    continue;
+                };
+                if let Some(object) = json.as_object_mut() {
+                    object.remove("required");
+                    object.remove("example");
+                    object.insert(
+                        "description".into(),
+                        format!(
+                            "Any subset of the fields of {input}; null clears an optional one."
+                        )
+                        .into(),
+                    );
+                }
+                let Ok(patch) = serde_json::from_value(json) else {
+                    continue;
+                };
+                components.schemas.insert(patch_name.clone(), patch);
+                content.schema = Some(RefOr::Ref(Ref::from_schema_name(patch_name)));
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 /// The document as checked in: pretty JSON with a trailing newline.

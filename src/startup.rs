@@ -44,8 +44,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(routes::extractor_configs)
-                .route("/health/live", web::get().to(routes::health::live))
-                .route("/health/ready", web::get().to(routes::health::ready))
+                .configure(routes::health::configure)
                 .route(
                     "/docs",
                     web::get().to(|| async {

@@ -10,7 +10,11 @@ use super::Timezone;
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -241,6 +245,26 @@ mod tests {
         for bad in ["", "a b", "x/y", &"a".repeat(65), "é"] {
             assert!(ClientId::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The OpenAPI document shows the serde names; they must be the names `parse` takes.
+    #[test]
+    fn documented_enum_names_are_the_parsed_names() {
+        fn check<T: serde::Serialize + Copy>(all: &[T], as_str: impl Fn(&T) -> &'static str) {
+            for value in all {
+                assert_eq!(serde_json::to_value(value).unwrap(), as_str(value));
+            }
+        }
+        check(Region::ALL, Region::as_str);
+        check(Quality::ALL, Quality::as_str);
+        check(Trigger::ALL, Trigger::as_str);
+        check(DrugClass::ALL, DrugClass::as_str);
+        check(Opioid::ALL, Opioid::as_str);
+        check(StrengthUnit::ALL, StrengthUnit::as_str);
+        check(DoseForm::ALL, DoseForm::as_str);
+        check(MassageKind::ALL, MassageKind::as_str);
+        check(Pressure::ALL, Pressure::as_str);
+        check(CheckInKind::ALL, CheckInKind::as_str);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod account;
 mod ids;
 pub mod journal;
 pub mod mme;
+pub mod whole_numbers;
 
 pub use account::{DisplayName, Email, NewPassword, Role, Timezone};
 pub use ids::{SessionFamilyId, SessionId, UserId};

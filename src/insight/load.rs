@@ -26,11 +26,26 @@ const MAX_ROWS: i64 = 200_000;
 #[into_params(parameter_in = Query)]
 pub struct InsightParams {
     /// First local day, `YYYY-MM-DD` (default: the first entry).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// Last local day, `YYYY-MM-DD` (default: the last entry).
+    /// Last local day, `YYYY-MM-DD` (default: the last entry); before `from`: no days.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// Days before and after each session compared, 1–14 (default 3).
+    /// Days before and after each session compared (default 3).
+    #[param(minimum = 1, maximum = 14)]
     pub window_days: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WeeklyParams {
+    /// First local day, `YYYY-MM-DD` (default: the first entry).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last local day, `YYYY-MM-DD` (default: the last entry); before `from`: no weeks.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,22 +66,17 @@ struct Range {
     to: Option<NaiveDate>,
 }
 
-fn parse_range(params: &InsightParams) -> Result<Range, ApiError> {
+/// The days asked for; `from` after `to` is a valid, empty range.
+fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<Range, ApiError> {
     let date = |raw: &Option<String>, name: &str| {
         raw.as_deref()
             .map(|r| parse_date(r).map_err(|why| ApiError::BadRequest(format!("{name}: {why}"))))
             .transpose()
     };
-    let range = Range {
-        from: date(&params.from, "from")?,
-        to: date(&params.to, "to")?,
-    };
-    if let (Some(from), Some(to)) = (range.from, range.to) {
-        if from > to {
-            return Err(ApiError::BadRequest("from: must not be after to".into()));
-        }
-    }
-    Ok(range)
+    Ok(Range {
+        from: date(from, "from")?,
+        to: date(to, "to")?,
+    })
 }
 
 fn read_journal(conn: &mut DbConn, user_id: &UserId, range: &Range) -> Result<Journal, ApiError> {
@@ -132,7 +142,7 @@ pub async fn massage_effect(
     user_id: UserId,
     params: InsightParams,
 ) -> Result<MassageEffect, ApiError> {
-    let range = parse_range(&params)?;
+    let range = parse_range(&params.from, &params.to)?;
     let window_days = params.window_days.unwrap_or(3);
     if !(1..=14).contains(&window_days) {
         return Err(ApiError::BadRequest(
@@ -160,14 +170,9 @@ pub async fn massage_effect(
 pub async fn weekly_series(
     state: &AppState,
     user_id: UserId,
-    params: InsightParams,
+    params: WeeklyParams,
 ) -> Result<WeeklySeries, ApiError> {
-    if params.window_days.is_some() {
-        return Err(ApiError::BadRequest(
-            "window_days: not used by the weekly series".into(),
-        ));
-    }
-    let range = parse_range(&params)?;
+    let range = parse_range(&params.from, &params.to)?;
     let (_, weeks) = series(state, user_id, range).await?;
     Ok(WeeklySeries { weeks })
 }

@@ -29,11 +29,16 @@ use crate::error::ApiError;
     "items": [6, 5, 7]
 }))]
 pub struct CheckInInput {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub id: Option<String>,
     /// RFC 3339 with offset; at most 24 h ahead.
+    #[schema(format = DateTime)]
     pub answered_at: String,
     /// `peg` (3 items 0–10) or `odi` (10 items 0–5, null for a skipped one).
+    #[schema(value_type = CheckInKind)]
     pub kind: String,
+    #[schema(min_items = 3, max_items = 10)]
+    #[serde(deserialize_with = "crate::domain::whole_numbers::optional_wholes")]
     pub items: Vec<Option<i64>>,
 }
 

@@ -16,7 +16,9 @@ use crate::state::AppState;
 /// A day holds far fewer entries than this; the cap only bounds the answer.
 const MAX_PER_KIND: i64 = 1000;
 
+/// Everything recorded on one local day (not the insight's daily series, also called Day).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JournalDay)]
 pub struct Day {
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,

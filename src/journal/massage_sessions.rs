@@ -33,23 +33,47 @@ use crate::error::ApiError;
     "notes": "Piriformis very tight."
 }))]
 pub struct MassageSessionInput {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub id: Option<String>,
     /// RFC 3339 with offset; at most 24 h ahead.
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// 1–600 minutes.
+    #[schema(minimum = 1, maximum = 600)]
+    #[serde(deserialize_with = "crate::domain::whole_numbers::whole")]
     pub duration_min: i64,
     /// `deep_tissue`, `swedish`, `trigger_point`, `myofascial_release`, `sports`, `shiatsu`,
     /// `self_massage`, `other`.
+    #[schema(value_type = MassageKind)]
     pub kind: String,
     /// `light`, `medium`, `firm`, `deep`.
+    #[schema(value_type = Option<Pressure>)]
     pub pressure: Option<String>,
     /// Who gave it (at most 200 characters).
+    #[schema(max_length = 200, pattern = "^[^\\x00]*$")]
     pub therapist: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<Region>, max_items = 64)]
     pub regions: Vec<String>,
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     pub pain_before: Option<i64>,
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     pub pain_after: Option<i64>,
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     pub soreness_next_day: Option<i64>,
+    #[schema(max_length = 4000, pattern = "^[^\\x00]*$")]
     pub notes: Option<String>,
 }
 

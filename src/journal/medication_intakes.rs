@@ -27,13 +27,17 @@ use crate::error::ApiError;
     "notes": null
 }))]
 pub struct MedicationIntakeInput {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub id: Option<String>,
     /// One of the user's own medications.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub medication_id: String,
     /// RFC 3339 with offset; at most 24 h ahead.
+    #[schema(format = DateTime)]
     pub taken_at: String,
     /// Units of the medication's form (tablets, ml, patches), above 0 and at most 100.
     pub quantity: f64,
+    #[schema(max_length = 4000, pattern = "^[^\\x00]*$")]
     pub notes: Option<String>,
 }
 

@@ -29,22 +29,29 @@ use crate::error::ApiError;
     "active": true
 }))]
 pub struct MedicationInput {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub id: Option<String>,
     /// 1–200 characters, e.g. "Ibuprofen 400".
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `opioid`, `nsaid`, `acetaminophen`, `gabapentinoid`, `muscle_relaxant`,
     /// `corticosteroid`, `other`.
+    #[schema(value_type = DrugClass)]
     pub drug_class: String,
     /// Required for opioids, absent otherwise: `codeine`, `hydrocodone`, `hydromorphone`,
     /// `methadone`, `morphine`, `oxycodone`, `oxymorphone`, `tapentadol`, `tramadol`,
     /// `fentanyl_patch`.
+    #[schema(value_type = Option<Opioid>)]
     pub opioid: Option<String>,
     /// Amount in one unit of `form` (per ml for liquids), > 0.
+    #[schema(exclusive_minimum = 0, maximum = 100000)]
     pub strength: f64,
     /// `mg` (default), or `mcg_per_hour` for a patch.
     #[serde(default = "default_unit")]
+    #[schema(value_type = StrengthUnit)]
     pub strength_unit: String,
     /// `tablet`, `capsule`, `liquid_ml`, `patch`, `injection`, `other`.
+    #[schema(value_type = DoseForm)]
     pub form: String,
     /// Still taken (default true); inactive ones stay in history.
     #[serde(default = "default_active")]
@@ -126,7 +133,6 @@ impl Resource for Medications {
     type Input = MedicationInput;
     type Draft = MedicationDraft;
     type View = Medication;
-    const DATED: bool = false;
 
     fn input_id(input: &MedicationInput) -> Option<&str> {
         input.id.as_deref()

@@ -23,7 +23,7 @@ use crate::domain::journal::ClientId;
 use crate::domain::{FieldError, Timezone, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
-pub use paging::{ListParams, Page};
+pub use paging::{ListParams, Page, UndatedListParams};
 
 /// What a new or rewritten row needs besides the client's values.
 pub struct RowMeta<'a> {
@@ -32,6 +32,23 @@ pub struct RowMeta<'a> {
     pub version: i64,
     pub timezone: Timezone,
     pub now: NaiveDateTime,
+}
+
+impl<'a> RowMeta<'a> {
+    /// For a row written now with the first number of `reservation`.
+    fn new(
+        user_id: &'a UserId,
+        id: &'a ClientId,
+        reservation: &change_seq::Reservation,
+    ) -> Result<Self, ApiError> {
+        Ok(RowMeta {
+            user_id,
+            id,
+            version: reservation.first_version,
+            timezone: user_timezone(&reservation.timezone)?,
+            now: db::now(),
+        })
+    }
 }
 
 /// One kind of journal entry.
@@ -43,9 +60,6 @@ pub trait Resource: 'static {
     type Draft: PartialEq + Send;
     /// What the API answers.
     type View: Serialize + Send + 'static;
-
-    /// Whether the kind has a local day (all but medications), so `from`/`to` apply.
-    const DATED: bool = true;
 
     fn input_id(input: &Self::Input) -> Option<&str>;
     fn parse(input: &Self::Input, now: DateTime<Utc>) -> Result<Self::Draft, Vec<FieldError>>;
@@ -199,13 +213,7 @@ pub async fn create<R: Resource>(
                             .into(),
                     ));
                 }
-                let meta = RowMeta {
-                    user_id: &user_id,
-                    id: &id,
-                    version: reservation.first_version,
-                    timezone: user_timezone(&reservation.timezone)?,
-                    now: db::now(),
-                };
+                let meta = RowMeta::new(&user_id, &id, &reservation)?;
                 let row = R::build_row(conn, draft, meta, None)?;
                 R::insert(conn, &row)?;
                 Ok(Saved::Created(R::view(&row)))
@@ -268,13 +276,7 @@ pub async fn update<R: Resource>(
                 if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
                     return Ok(R::view(&existing));
                 }
-                let meta = RowMeta {
-                    user_id: &user_id,
-                    id: &id,
-                    version: reservation.first_version,
-                    timezone: user_timezone(&reservation.timezone)?,
-                    now: db::now(),
-                };
+                let meta = RowMeta::new(&user_id, &id, &reservation)?;
                 let row = R::build_row(conn, draft, meta, Some(&existing))?;
                 R::update(conn, &row)?;
                 Ok(R::view(&row))
@@ -312,7 +314,7 @@ pub async fn list<R: Resource>(
     user_id: UserId,
     params: ListParams,
 ) -> Result<Page<R::View>, ApiError> {
-    let (filter, limit) = params.parse(R::DATED)?;
+    let (filter, limit) = params.parse()?;
     state
         .db(move |conn| {
             // One more than asked tells whether there is a next page.

@@ -1,31 +1,57 @@
-//! List parameters and keyset pagination with an opaque cursor.
+//! List parameters and keyset pagination with a cursor.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::journal::ListFilter;
-use crate::domain::journal::parse_date;
+use crate::domain::journal::{parse_date, ClientId};
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
-/// Query parameters of every list.
+/// Query parameters of the lists of dated entries.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// First local day to include, `YYYY-MM-DD` (the user's calendar day, not an instant).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// Last local day to include, `YYYY-MM-DD`.
+    /// Last local day to include, `YYYY-MM-DD`; before `from`, the list is empty.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// Page size, 1–1000 (default 100).
+    /// Page size (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}~[A-Za-z0-9_.-]{1,64}$")]
     pub cursor: Option<String>,
+}
+
+/// Query parameters of the medication list, which has no days.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UndatedListParams {
+    /// Page size (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}~[A-Za-z0-9_.-]{1,64}$")]
+    pub cursor: Option<String>,
+}
+
+impl From<UndatedListParams> for ListParams {
+    fn from(params: UndatedListParams) -> Self {
+        ListParams {
+            from: None,
+            to: None,
+            limit: params.limit,
+            cursor: params.cursor,
+        }
+    }
 }
 
 /// A page of a list, newest first.
@@ -37,47 +63,45 @@ pub struct Page<T> {
 }
 
 impl ListParams {
-    pub fn parse(self, dated: bool) -> Result<(ListFilter, i64), ApiError> {
+    /// The filter and page size; `from` after `to` is a valid, empty range.
+    pub fn parse(self) -> Result<(ListFilter, i64), ApiError> {
         let bad = |what: &str, why: &str| ApiError::BadRequest(format!("{what}: {why}"));
-        if !dated && (self.from.is_some() || self.to.is_some()) {
-            return Err(bad("from/to", "this list has no dates"));
-        }
         let date = |raw: Option<String>, name: &str| {
             raw.map(|raw| parse_date(&raw).map_err(|why| bad(name, &why)))
                 .transpose()
         };
         let from = date(self.from, "from")?;
         let to = date(self.to, "to")?;
-        if let (Some(from), Some(to)) = (from, to) {
-            if from > to {
-                return Err(bad("from", "must not be after to"));
-            }
-        }
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(bad("limit", "must be from 1 to 1000"));
         }
         let before = self
             .cursor
-            .map(|c| {
-                decode_cursor(&c).ok_or_else(|| bad("cursor", "is not a cursor from this list"))
-            })
+            .map(|c| decode_cursor(&c).ok_or_else(|| bad("cursor", "is not a list cursor")))
             .transpose()?;
         Ok((ListFilter { from, to, before }, limit))
     }
 }
 
-/// The cursor is the last row's (time in µs, id), base64url: opaque to clients, stable
-/// under inserts (keyset, not offset).
+/// The cursor is the last row's position: its time in µs since 1970 and its id, as
+/// `<micros>~<id>`. Every string of that shape is a valid position (keyset paging, stable
+/// under inserts), so the documented pattern is exactly what is accepted.
 pub fn encode_cursor((time, id): &(NaiveDateTime, String)) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", time.and_utc().timestamp_micros()))
+    format!("{}~{id}", time.and_utc().timestamp_micros())
 }
 
 fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, String)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    let (micros, id) = text.split_once(':')?;
+    let (micros, id) = cursor.split_once('~')?;
+    let digits = micros.strip_prefix('-').unwrap_or(micros);
+    let plain_digits =
+        (1..=16).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    if !plain_digits {
+        return None;
+    }
+    let id = ClientId::parse(id).ok()?;
     let time = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-    Some((time, id.to_owned()))
+    Some((time, id.as_str().to_owned()))
 }
 
 #[cfg(test)]
@@ -93,7 +117,30 @@ mod tests {
             "abc-1".to_owned(),
         );
         assert_eq!(decode_cursor(&encode_cursor(&key)), Some(key));
-        assert_eq!(decode_cursor("!!!"), None);
-        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("x:y")), None);
+        let before_1970 = (
+            chrono::DateTime::from_timestamp_micros(-1_000_000)
+                .unwrap()
+                .naive_utc(),
+            "old".to_owned(),
+        );
+        assert_eq!(
+            decode_cursor(&encode_cursor(&before_1970)),
+            Some(before_1970)
+        );
+        for bad in [
+            "!!!",
+            "x~y",
+            "1~",
+            "~a",
+            "+1~a",
+            "12345678901234567~a",
+            "1~a b",
+            "1:a",
+        ] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+        // The extremes of the documented shape are valid positions.
+        assert!(decode_cursor("9999999999999999~a").is_some());
+        assert!(decode_cursor("-9999999999999999~a").is_some());
     }
 }

@@ -34,20 +34,38 @@ use crate::error::ApiError;
 }))]
 pub struct PainEntryInput {
     /// Optional client-chosen id (`^[A-Za-z0-9_.-]{1,64}$`); a UUID is made when absent.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub id: Option<String>,
     /// When, RFC 3339 with offset; at most 24 h ahead.
+    #[schema(format = DateTime)]
     pub recorded_at: String,
     /// The worst pain now, 0–10.
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(deserialize_with = "crate::domain::whole_numbers::whole")]
     pub intensity: i64,
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     pub back_pain: Option<i64>,
+    #[schema(minimum = 0, maximum = 10)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     pub leg_pain: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Vec<Region>, max_items = 64)]
     pub regions: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<Quality>, max_items = 64)]
     pub qualities: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<Trigger>, max_items = 64)]
     pub triggers: Vec<String>,
     /// At most 4000 characters.
+    #[schema(max_length = 4000, pattern = "^[^\\x00]*$")]
     pub notes: Option<String>,
 }
 

@@ -20,11 +20,19 @@ use crate::state::AppState;
     "role": "patient"
 }))]
 pub struct RegisterRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// At least 12 characters.
+    /// 12 to 1024 characters.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
     /// IANA timezone name: decides which local day each entry belongs to.
+    #[schema(example = "Europe/Berlin")]
     pub timezone: String,
+    /// 1–100 characters, no control characters.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub display_name: Option<String>,
     /// `patient` (default) or `clinician`.
     #[schema(value_type = Option<Role>)]
@@ -69,7 +77,12 @@ impl RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
-    /// Shown in the session list, e.g. "Ann's phone" (at most 100 characters).
+    /// Shown in the session list, e.g. "Ann's phone" (at most 100 characters, no control
+    /// characters).
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub device_name: Option<String>,
 }
 
@@ -93,7 +106,7 @@ pub struct RefreshRequest {
 )]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: crate::routes::JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().parse()?;
     let profile = accounts::register(&state, registration).await?;
@@ -114,7 +127,7 @@ pub async fn register(
 )]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: crate::routes::JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email,
@@ -149,7 +162,7 @@ pub async fn login(
 )]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: crate::routes::JsonObject<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = sessions::rotate(&state, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::Ok().json(tokens))
@@ -166,7 +179,7 @@ pub async fn refresh(
 )]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: crate::routes::JsonObject<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     sessions::logout(&state, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -13,6 +13,19 @@ pub struct HealthStatus {
     pub status: &'static str,
 }
 
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/health/live")
+            .route(web::get().to(live))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    )
+    .service(
+        web::resource("/health/ready")
+            .route(web::get().to(ready))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+}
+
 /// The process is up.
 #[utoipa::path(get, path = "/health/live", tag = "ops",
     responses((status = 200, body = HealthStatus)))]

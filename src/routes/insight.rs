@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
-use crate::insight::load::{self, InsightParams, MassageEffect, WeeklySeries};
+use crate::insight::load::{self, InsightParams, MassageEffect, WeeklyParams, WeeklySeries};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,7 +44,7 @@ pub async fn massage_effect(
 /// The ISO-weekly series alone (for the app's chart).
 #[utoipa::path(
     get, path = "/v1/insights/weekly", tag = "insights", security(("bearer" = [])),
-    params(InsightParams),
+    params(WeeklyParams),
     responses(
         (status = 200, body = WeeklySeries),
         (status = 400, description = "Bad date range", body = Problem, content_type = "application/problem+json"),
@@ -54,7 +54,7 @@ pub async fn massage_effect(
 pub async fn weekly(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<InsightParams>,
+    query: web::Query<WeeklyParams>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(load::weekly_series(&state, user.user_id, query.into_inner()).await?))

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 macro_rules! journal_routes {
     (
-        $module:ident, $one:ident, $resource:ty, $input:ty, $view:ty,
+        $module:ident, $one:ident, $resource:ty, $input:ty, $view:ty, params: $params:ty,
         tag: $tag:tt, list: $list_path:tt, item: $item_path:tt, what: $what:tt
     ) => {
         pub mod $module {
@@ -22,7 +22,7 @@ macro_rules! journal_routes {
 
             use crate::auth::AuthUser;
             use crate::error::{ApiError, Problem};
-            use crate::journal::{self, ListParams, Page, Saved};
+            use crate::journal::{self, Page, Saved};
             use crate::state::AppState;
 
             pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,7 +45,7 @@ macro_rules! journal_routes {
             #[utoipa::path(
                 get, path = $list_path, tag = $tag, security(("bearer" = [])),
                 operation_id = concat!("list_", stringify!($module)),
-                params(ListParams),
+                params($params),
                 responses(
                     (status = 200, body = Page<$view>),
                     (status = 400, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -55,9 +55,9 @@ macro_rules! journal_routes {
             pub async fn list(
                 state: web::Data<AppState>,
                 user: AuthUser,
-                query: web::Query<ListParams>,
+                query: web::Query<$params>,
             ) -> Result<HttpResponse, ApiError> {
-                let page = journal::list::<$resource>(&state, user.user_id, query.into_inner()).await?;
+                let page = journal::list::<$resource>(&state, user.user_id, query.into_inner().into()).await?;
                 Ok(HttpResponse::Ok().json(page))
             }
 
@@ -78,7 +78,7 @@ macro_rules! journal_routes {
             pub async fn create(
                 state: web::Data<AppState>,
                 user: AuthUser,
-                body: web::Json<$input>,
+                body: crate::routes::JsonObject<$input>,
             ) -> Result<HttpResponse, ApiError> {
                 match journal::create::<$resource>(&state, user.user_id, body.into_inner()).await? {
                     Saved::Created(view) => Ok(HttpResponse::Created().json(view)),
@@ -156,30 +156,32 @@ macro_rules! journal_routes {
 journal_routes!(
     pain_entries, pain_entry, crate::journal::pain_entries::PainEntries,
     crate::journal::pain_entries::PainEntryInput, crate::journal::pain_entries::PainEntry,
+    params: crate::journal::ListParams,
     tag: "pain entries", list: "/v1/pain-entries", item: "/v1/pain-entries/{id}", what: "pain entries"
 );
 journal_routes!(
     medications, medication, crate::journal::medications::Medications,
     crate::journal::medications::MedicationInput, crate::journal::medications::Medication,
+    params: crate::journal::UndatedListParams,
     tag: "medications", list: "/v1/medications", item: "/v1/medications/{id}", what: "medications"
 );
 journal_routes!(
     medication_intakes, medication_intake, crate::journal::medication_intakes::MedicationIntakes,
     crate::journal::medication_intakes::MedicationIntakeInput,
-    crate::journal::medication_intakes::MedicationIntake,
+    crate::journal::medication_intakes::MedicationIntake, params: crate::journal::ListParams,
     tag: "medication intakes", list: "/v1/medication-intakes", item: "/v1/medication-intakes/{id}",
     what: "medication intakes"
 );
 journal_routes!(
     massage_sessions, massage_session, crate::journal::massage_sessions::MassageSessions,
     crate::journal::massage_sessions::MassageSessionInput,
-    crate::journal::massage_sessions::MassageSession,
+    crate::journal::massage_sessions::MassageSession, params: crate::journal::ListParams,
     tag: "massage sessions", list: "/v1/massage-sessions", item: "/v1/massage-sessions/{id}",
     what: "massage sessions"
 );
 journal_routes!(
     check_ins, check_in, crate::journal::check_ins::CheckIns, crate::journal::check_ins::CheckInInput,
-    crate::journal::check_ins::CheckIn,
+    crate::journal::check_ins::CheckIn, params: crate::journal::ListParams,
     tag: "check-ins", list: "/v1/check-ins", item: "/v1/check-ins/{id}", what: "check-ins"
 );
 
@@ -199,7 +201,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Everything recorded on one local day: pain entries, intakes and massages, earliest first.
 #[utoipa::path(
     get, path = "/v1/days/{date}", tag = "days", security(("bearer" = [])),
-    params(("date" = String, Path, description = "A local day, YYYY-MM-DD")),
+    params(("date" = String, Path, format = Date, description = "A local day, YYYY-MM-DD")),
     responses(
         (status = 200, body = Day),
         (status = 400, description = "Not a date", body = Problem, content_type = "application/problem+json"),

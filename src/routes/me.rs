@@ -24,13 +24,14 @@ where
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"display_name": "Ann B.", "timezone": "America/New_York"}))]
 pub struct PatchMeRequest {
-    /// A new name, or `null` to remove it.
+    /// A new name (1–100 characters, no control characters), or `null` to remove it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<Option<String>>,
-    /// Applies to entries recorded from now on; recorded days keep their date. Cannot be null.
+    /// An IANA timezone name; applies to entries recorded from now on (recorded days keep
+    /// their date). Cannot be null.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub timezone: Option<Option<String>>,
 }
 
@@ -83,7 +84,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 pub async fn patch_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<PatchMeRequest>,
+    body: crate::routes::JsonObject<PatchMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -125,7 +126,7 @@ pub async fn patch_me(
 pub async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<DeleteMeRequest>,
+    body: crate::routes::JsonObject<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::delete_account(&state, user.user_id, body.into_inner().password).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -180,7 +181,7 @@ pub async fn revoke_session(
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: crate::routes::JsonObject<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new_password =

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod health;
 pub mod insight;
 pub mod journal;
+mod json_object;
 pub mod me;
 mod rate_limit;
 pub mod sync;
@@ -12,6 +13,7 @@ pub mod sync;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
+pub use json_object::JsonObject;
 pub use rate_limit::{auth_rate_limit, AuthRateLimit};
 
 /// Largest JSON body accepted by the account routes.
@@ -89,8 +91,36 @@ pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
         );
 }
 
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+/// 405 with the `Allow` header a client (and RFC 9110) expects: the methods the OpenAPI
+/// document lists for the matched path, so the header can never disagree with the spec.
+pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allow = req
+        .match_pattern()
+        .and_then(|pattern| documented_methods().get(&pattern).cloned())
+        .unwrap_or_default();
+    Err(ApiError::MethodNotAllowed { allow })
+}
+
+/// Path pattern -> "GET, POST", from the OpenAPI document (built once).
+fn documented_methods() -> &'static std::collections::HashMap<String, String> {
+    use std::sync::OnceLock;
+    use utoipa::OpenApi;
+    static METHODS: OnceLock<std::collections::HashMap<String, String>> = OnceLock::new();
+    METHODS.get_or_init(|| {
+        let spec = serde_json::to_value(crate::openapi::ApiDoc::openapi()).unwrap_or_default();
+        let mut methods = std::collections::HashMap::new();
+        if let Some(paths) = spec["paths"].as_object() {
+            for (path, operations) in paths {
+                let mut names: Vec<String> = operations
+                    .as_object()
+                    .map(|ops| ops.keys().map(|m| m.to_uppercase()).collect())
+                    .unwrap_or_default();
+                names.sort();
+                methods.insert(path.clone(), names.join(", "));
+            }
+        }
+        methods
+    })
 }
 
 pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {

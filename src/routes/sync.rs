@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
@@ -18,8 +18,58 @@ pub const PUSH_BODY_LIMIT: usize = 8 * 1024 * 1024;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PushParams {
-    /// The `timestamp` of the device's last pull (absent or 0 when it never pulled).
+    /// The `timestamp` of the device's last pull (absent, empty, `null` or 0 when it never
+    /// pulled).
+    #[param(pattern = r"^(|null|undefined|0|[1-9][0-9]{0,14})$")]
     pub last_pulled_at: Option<String>,
+}
+
+/// The shape of a push body, for the document (the handler reads it as JSON and checks the
+/// same shape, answering 400 where it differs).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushBody {
+    pub changes: PushChanges,
+}
+
+/// The tables a push may name; each at most once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushChanges {
+    #[schema(nullable = false)]
+    pub pain_entries: Option<PushLists>,
+    #[schema(nullable = false)]
+    pub medications: Option<PushLists>,
+    #[schema(nullable = false)]
+    pub medication_intakes: Option<PushLists>,
+    #[schema(nullable = false)]
+    pub massage_sessions: Option<PushLists>,
+    #[schema(nullable = false)]
+    pub check_ins: Option<PushLists>,
+}
+
+/// One table's changes. A record with invalid values comes back in `rejected`; the rest of
+/// the push is applied.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushLists {
+    #[schema(nullable = false)]
+    pub created: Option<Vec<WireRecord>>,
+    #[schema(nullable = false)]
+    pub updated: Option<Vec<WireRecord>>,
+    /// Ids of deleted records.
+    #[schema(nullable = false)]
+    pub deleted: Option<Vec<String>>,
+}
+
+/// A record as in pulls: instants as epoch milliseconds, sets as JSON text; other columns
+/// as the REST fields. `_status`, `_changed`, derived and unknown columns are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WireRecord {
+    pub id: String,
+    #[serde(flatten)]
+    #[schema(additional_properties)]
+    pub columns: serde_json::Map<String, serde_json::Value>,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,9 +110,9 @@ pub async fn pull(
     post, path = "/v1/sync", tag = "sync", security(("bearer" = [])),
     params(
         PushParams,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried push answer the first result (kept 24 h)"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,200}$", description = "Makes a retried push answer the first result (kept 24 h); 1–200 visible ASCII characters"),
     ),
-    request_body(content = Object, description = "WatermelonDB changes; records as in pulls (instants in epoch ms, sets as JSON text); `_status`, `_changed`, derived and unknown columns are ignored", example = json!({
+    request_body(content = PushBody, description = "WatermelonDB changes; records as in pulls (instants in epoch ms, sets as JSON text); `_status`, `_changed`, derived and unknown columns are ignored", example = json!({
         "changes": {
             "pain_entries": {"created": [], "updated": [{"id": "pe1", "recorded_at": 1795851000000_i64, "intensity": 6, "regions": "[\"lower_back\"]", "_status": "updated", "_changed": "intensity"}], "deleted": []},
             "massage_sessions": {"created": [], "updated": [], "deleted": ["ms7"]}

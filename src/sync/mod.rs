@@ -71,14 +71,16 @@ pub const MAX_CURSOR: i64 = (1 << 53) - 1;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PullParams {
-    /// The `timestamp` of the last pull; absent, null or 0 for a first sync.
+    /// The `timestamp` of the last pull; absent, empty, `null` or 0 for a first sync.
+    #[param(pattern = r"^(|null|undefined|0|[1-9][0-9]{0,14})$")]
     pub last_pulled_at: Option<String>,
     /// The app's schema version (accepted; every record carries all columns).
     pub schema_version: Option<String>,
     /// WatermelonDB's migration info (JSON) after a schema migration: when present and not
     /// null, every live row is sent again.
     pub migration: Option<String>,
-    /// At most this many rows (1–10000); then `has_more` tells whether to pull again.
+    /// At most this many rows; then `has_more` tells whether to pull again.
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
 }
 
@@ -133,14 +135,22 @@ pub struct PushResponse {
     pub applied: usize,
 }
 
+/// Reads `last_pulled_at`, accepting exactly the documented pattern: digits without sign,
+/// spaces or leading zeros, at most 15 of them (a counter never gets near 10^15, well below
+/// 2^53).
 pub fn parse_cursor(raw: Option<&str>) -> Result<i64, ApiError> {
     let bad = || ApiError::BadRequest("last_pulled_at: must be a whole number ≥ 0 or null".into());
-    match raw.map(str::trim) {
+    match raw {
         None | Some("") | Some("null") | Some("undefined") => Ok(0),
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (0..=MAX_CURSOR).contains(&n) => Ok(n),
-            _ => Err(bad()),
-        },
+        Some(text) => {
+            let plain = (1..=15).contains(&text.len())
+                && text.bytes().all(|b| b.is_ascii_digit())
+                && (text == "0" || !text.starts_with('0'));
+            match text.parse::<i64>() {
+                Ok(n) if plain && n <= MAX_CURSOR => Ok(n),
+                _ => Err(bad()),
+            }
+        }
     }
 }
 
@@ -369,9 +379,18 @@ fn stored_draft<R: SyncTable>(row: &R::Row) -> Option<R::Draft> {
 }
 
 impl TablePush {
+    /// The ids to look up: only well-formed ones (a malformed id names nothing stored, and
+    /// PostgreSQL refuses some strings, e.g. with NUL, outright). Malformed ones are rejected
+    /// record by record.
     fn ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.records.iter().map(|(id, _)| id.clone()).collect();
-        ids.extend(self.deleted.iter().cloned());
+        let mut ids: Vec<String> = self
+            .records
+            .iter()
+            .map(|(id, _)| id)
+            .chain(&self.deleted)
+            .filter(|id| ClientId::parse(id).is_ok())
+            .cloned()
+            .collect();
         ids.sort();
         ids.dedup();
         ids
@@ -495,6 +514,15 @@ impl Pusher<'_> {
         }
         let mut deleted_rows = Vec::new();
         for id in &push.deleted {
+            if let Err(reason) = ClientId::parse(id) {
+                reject(
+                    &mut self.response,
+                    R::TABLE,
+                    id,
+                    FieldError::new("id", reason),
+                );
+                continue;
+            }
             if let Some(row) = existing.remove(id) {
                 if !R::is_deleted(&row) {
                     R::update(self.conn, &R::tombstone(&row, versions.next, db::now()))?;

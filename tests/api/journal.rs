@@ -411,6 +411,15 @@ async fn lists_page_with_a_cursor_and_filter_by_local_day(app: TestApp) {
         .get_json("/v1/pain-entries?from=2026-12-01", &tokens.access)
         .await;
     assert!(none["items"].as_array().unwrap().is_empty());
+    // `from` after `to` is an empty range (every schema-valid query is answered).
+    let reversed = app
+        .get_json(
+            "/v1/pain-entries?from=2026-11-12&to=2026-11-10",
+            &tokens.access,
+        )
+        .await;
+    assert_eq!(reversed["items"], json!([]));
+    assert_eq!(reversed["next_cursor"], Value::Null);
 
     for bad in [
         "limit=0",
@@ -419,7 +428,8 @@ async fn lists_page_with_a_cursor_and_filter_by_local_day(app: TestApp) {
         "cursor=nonsense",
         "from=2026-13-01",
         "from=yesterday",
-        "from=2026-11-12&to=2026-11-10",
+        "cursor=1~",
+        "cursor=%2B1~a",
         "sort=asc",
     ] {
         assert_problem(

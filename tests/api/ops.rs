@@ -63,6 +63,87 @@ async fn unknown_routes_and_methods_are_problems(app: TestApp) {
         .await
         .unwrap();
     assert_problem(wrong_method, 405).await;
+    // Every documented path answers an undeclared method with 405 and the methods it has
+    // (TRACE on the probes answered 404 before).
+    for (path, allow) in [
+        ("/health/live", "GET"),
+        ("/health/ready", "GET"),
+        ("/v1/pain-entries", "GET, POST"),
+        ("/v1/pain-entries/x", "DELETE, GET, PATCH"),
+        ("/v1/me", "DELETE, GET, PATCH"),
+        ("/v1/sync", "GET, POST"),
+    ] {
+        let trace = reqwest::Method::from_bytes(b"TRACE").unwrap();
+        let response = app
+            .client
+            .request(trace, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "TRACE {path}");
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+    }
+}
+
+both_engines!(
+    answers_are_never_cached_or_sniffed,
+    cors_answers_only_named_origins
+);
+
+/// Health data: no cache may keep an answer, errors included, and no browser may guess types.
+async fn answers_are_never_cached_or_sniffed(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    for response in [
+        app.get_auth("/v1/me", &tokens.access).await,
+        app.get_auth("/v1/pain-entries/none", &tokens.access).await,
+        app.client.get(app.url("/v1/me")).send().await.unwrap(),
+        app.client
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store", "{}", response.url());
+        assert_eq!(
+            headers["x-content-type-options"],
+            "nosniff",
+            "{}",
+            response.url()
+        );
+    }
+}
+
+/// Without CORS_ORIGINS no origin gets CORS headers; with it, exactly the named ones.
+async fn cors_answers_only_named_origins(app: TestApp) {
+    let preflight = |app: &TestApp, origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/v1/pain-entries"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let response = preflight(&app, "https://app.example.com").await.unwrap();
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+
+    let mut app = app;
+    app.settings.cors_origins = vec!["https://app.example.com".into()];
+    app.address = app.start_server().await;
+    let allowed = preflight(&app, "https://app.example.com").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let other = preflight(&app, "https://evil.example.net").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
 /// The checked-in spec is exactly what the code generates (regenerate with
@@ -129,4 +210,38 @@ fn bad_config_exits_with_one_line_naming_the_variable() {
         assert_eq!(lines.len(), 1, "{stderr}");
         assert!(lines[0].contains(variable), "{stderr}");
     }
+}
+
+/// The SQLite files hold health data: the directory made for them is 0700 and the database
+/// with its -wal and -shm files 0600, also when an older database was 0644.
+#[cfg(unix)]
+#[test]
+fn sqlite_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let scratch = std::env::temp_dir().join(format!("pj-perms-{}", uuid::Uuid::new_v4().simple()));
+    let dir = scratch.join("data");
+    let db = dir.join("pain-journal.db");
+    let location = pain_journal::db::DatabaseLocation::Sqlite(db.clone());
+    let pool = pain_journal::db::connect(&location, 1).unwrap();
+    pool.get().unwrap().ping().unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    let mut files = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if file.exists() {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+            files += 1;
+        }
+    }
+    assert!(files >= 2, "the WAL files exist while the pool is open");
+    drop(pool);
+
+    // A database made before this rule is narrowed at start.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let pool = pain_journal::db::connect(&location, 1).unwrap();
+    assert_eq!(mode(&db), 0o600);
+    drop(pool);
+    std::fs::remove_dir_all(&scratch).unwrap();
 }

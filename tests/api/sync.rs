@@ -579,3 +579,32 @@ async fn a_push_of_empty_lists_is_fine(app: TestApp) {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["applied"], 0);
 }
+
+both_engines!(malformed_ids_are_rejected_not_looked_up);
+
+/// Ids no record can have (NUL, control characters, too long) are rejected one by one;
+/// PostgreSQL refused the lookup of a NUL outright (500 before, found by schemathesis).
+async fn malformed_ids_are_rejected_not_looked_up(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let bad_ids = ["nul\u{0}id", "\u{9e}\u{7}", &"x".repeat(65)];
+    let records: Vec<Value> = bad_ids.iter().map(|id| pain_record(id, 3)).collect();
+    let response = push(
+        &app,
+        &tokens.access,
+        0,
+        json!({"pain_entries": {"created": records, "deleted": bad_ids}, "check_ins": {"deleted": ["\u{0}"]}}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["applied"], 0, "{result}");
+    let rejected = &result["experimentalRejectedIds"];
+    assert_eq!(
+        rejected["pain_entries"].as_array().unwrap().len(),
+        6,
+        "{result}"
+    );
+    assert_eq!(rejected["check_ins"], json!(["\u{0}"]), "{result}");
+    let pulled = pull(&app, &tokens.access, "").await;
+    assert_eq!(pulled["changes"]["pain_entries"]["updated"], json!([]));
+}

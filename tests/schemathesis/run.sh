@@ -3,7 +3,8 @@
 # /openapi.json, authenticated, all checks, a fixed seed and a random one. 0 failures or this
 # script fails.
 #
-#   bash tests/schemathesis/run.sh              # both engines (PostgreSQL from TEST_POSTGRES_URL)
+#   bash tests/schemathesis/run.sh              # both engines; PostgreSQL from TEST_POSTGRES_URL
+#                                               # (default postgres://postgres@127.0.0.1/postgres)
 #   ENGINES=sqlite bash tests/schemathesis/run.sh
 #
 # Left out, because they would end the test session itself: logout, erasing the account,
@@ -60,7 +61,7 @@ fuzz() {
     -d "{\"email\":\"fuzz@example.com\",\"password\":\"$PASSWORD\"}" | json_field access_token)
   for seed in "$FIXED_SEED" "$RANDOM_SEED"; do
     echo "== schemathesis $SCHEMATHESIS_VERSION on $engine, seed $seed"
-    "$VENV/bin/st" run "$base/openapi.json" \
+    "$VENV/bin/st" --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
       --checks all \
       --header "Authorization: Bearer $token" \
       --seed "$seed" \
@@ -81,7 +82,7 @@ for engine in $ENGINES; do
   case $engine in
     sqlite) fuzz sqlite "sqlite://$SCRATCH/fuzz.db" ;;
     postgres)
-      : "${TEST_POSTGRES_URL:?set TEST_POSTGRES_URL to a PostgreSQL server where databases can be made}"
+      TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1/postgres}"
       PG_DB="pj_fuzz_$$"
       psql "$TEST_POSTGRES_URL" -qc "CREATE DATABASE \"$PG_DB\"" >/dev/null
       fuzz postgres "$(python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/$PG_DB')))" "$TEST_POSTGRES_URL")"
