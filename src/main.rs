@@ -45,6 +45,13 @@ enum Command {
         /// Journals per cell of the table.
         #[arg(long, default_value_t = 200)]
         runs: usize,
+        /// The family of people with unknown relief timing (`insight::family`) instead of
+        /// the first simulator.
+        #[arg(long)]
+        family: bool,
+        /// With --family: check the bars the CI holds the method to; exit 1 below them.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -56,11 +63,29 @@ fn main() -> ExitCode {
             print!("{}", openapi::document_json());
             return ExitCode::SUCCESS;
         }
-        Command::ValidateInsight { runs } => {
-            print!(
-                "{}",
+        Command::ValidateInsight {
+            runs,
+            family: true,
+            check: true,
+        } => {
+            return match pain_journal::insight::family::check(runs) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(report) => {
+                    eprint!("{report}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::ValidateInsight { runs, family, .. } => {
+            let table = if family {
+                pain_journal::insight::family::validation_table(runs)
+            } else {
                 pain_journal::insight::simulate::validation_table(runs)
-            );
+            };
+            print!("{table}");
             return ExitCode::SUCCESS;
         }
         _ => {}

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::lag_scan::{self, LagScan};
 use super::series::{Day, Week};
 use super::stats::{block_resample, bootstrap_summary, mean, ols, ols_of};
 
@@ -90,19 +91,26 @@ pub struct Trend {
     pub slope_change_ci95: Option<(f64, f64)>,
 }
 
-/// One outcome in the three views.
+/// One outcome in the three descriptive views, and the search for the days after a
+/// massage that differ (which the verdict rests on; absent for pain and when too early).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Views {
     pub weeks: WeekComparison,
     pub around_sessions: AroundSessions,
     pub trend: Trend,
+    pub days_after_massage: Option<LagScan>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Analysis {
+    /// On all painkiller doses.
     pub verdict: Verdict,
     /// One plain sentence about the user's own records.
     pub summary: String,
+    /// The same on opioid morphine milligram equivalents, for people who take opioids
+    /// (on at least 14 days); null otherwise.
+    pub opioid_verdict: Option<Verdict>,
+    pub opioid_summary: Option<String>,
     /// Painkiller doses per day, all classes.
     pub painkiller_doses: Views,
     /// Opioid morphine milligram equivalents per day.
@@ -367,8 +375,17 @@ fn views(
         weeks: compare_weeks(days, weeks, daily, weekly, adjust_for_pain, params),
         around_sessions: around_sessions(days, daily, params),
         trend: trend(weeks, weekly),
+        days_after_massage: None,
     }
 }
+
+/// The lag search on an outcome, once the journal spans enough weeks.
+fn days_after_massage(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
+    (days.len() >= MIN_WEEKS * 7).then(|| lag_scan::scan(days, outcome))?
+}
+
+/// Days with some opioid before the opioid verdict is given.
+const MIN_OPIOID_DAYS: usize = 14;
 
 pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let painkiller_doses = views(
@@ -388,10 +405,37 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
         params,
     );
     let pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
-    let (verdict, summary) = verdict(&painkiller_doses.weeks, &pain.weeks, weeks);
+    let mut painkiller_doses = painkiller_doses;
+    let mut opioid_mme = opioid_mme;
+    painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
+    let takes_opioids = days.iter().filter(|d| d.opioid_mme > 0.0).count() >= MIN_OPIOID_DAYS;
+    if takes_opioids {
+        opioid_mme.days_after_massage = days_after_massage(days, |d| d.opioid_mme);
+    }
+    let (verdict, summary) = judge(
+        painkiller_doses.days_after_massage.as_ref(),
+        "painkiller doses",
+        &painkiller_doses.weeks,
+        &pain.weeks,
+        weeks,
+    );
+    let (opioid_verdict, opioid_summary) = if takes_opioids {
+        let (v, s) = judge(
+            opioid_mme.days_after_massage.as_ref(),
+            "opioid (MME)",
+            &opioid_mme.weeks,
+            &pain.weeks,
+            weeks,
+        );
+        (Some(v), Some(s))
+    } else {
+        (None, None)
+    };
     Analysis {
         verdict,
         summary,
+        opioid_verdict,
+        opioid_summary,
         painkiller_doses,
         opioid_mme,
         pain,
@@ -430,39 +474,61 @@ fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
     )
 }
 
-fn verdict(doses: &WeekComparison, pain: &WeekComparison, weeks: &[Week]) -> (Verdict, String) {
-    let (Some(change), Some(low), Some(high)) =
-        (doses.change_percent, doses.ci95_low, doses.ci95_high)
-    else {
-        return (Verdict::NotEnoughData, missing(doses, weeks));
+fn judge(
+    scan: Option<&LagScan>,
+    what: &str,
+    weeks_view: &WeekComparison,
+    pain: &WeekComparison,
+    weeks: &[Week],
+) -> (Verdict, String) {
+    let Some(scan) = scan else {
+        return (Verdict::NotEnoughData, missing(weeks_view, weeks));
     };
     let pain_words = match (pain.ci95_low, pain.ci95_high, pain.change_percent) {
-        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher",
-        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower",
-        _ => "your pain was about the same",
+        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher in weeks with a massage",
+        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower in weeks with a massage",
+        _ => "your pain was about the same in weeks with and without a massage",
     };
-    let verdict = if high < 0.0 {
-        Verdict::LowerWithMassage
-    } else if low > 0.0 {
-        Verdict::HigherWithMassage
+    let days = match (scan.window_first_day, scan.window_last_day) {
+        (0, 0) => "On the day of a massage".to_owned(),
+        (0, last) => format!("From the day of a massage to {last} days after"),
+        (first, last) if first == last => {
+            format!("On day {first} after a massage")
+        }
+        (first, last) => format!("On days {first}–{last} after a massage"),
+    };
+    let (low, high) = (scan.ci95_low, scan.ci95_high);
+    let change = scan.change_percent;
+    let verdict = match scan.lower() {
+        Some(true) => Verdict::LowerWithMassage,
+        Some(false) => Verdict::HigherWithMassage,
+        None => Verdict::NoClearDifference,
+    };
+    let likely = |a: f64, b: f64, word: &str| {
+        format!(
+            "likely between {:.0}% {word} and {:.0}% {word}",
+            a.min(b),
+            a.max(b)
+        )
+    };
+    let range = if low >= 0.0 {
+        likely(low, high, "more")
+    } else if high <= 0.0 {
+        likely(-high, -low, "fewer")
     } else {
-        Verdict::NoClearDifference
+        format!("likely between {:.0}% fewer and {high:.0}% more", -low)
     };
-    let range = |a: f64, b: f64| format!("95% CI {:.0}–{:.0}%", a.min(b), a.max(b));
     let summary = match verdict {
         Verdict::LowerWithMassage => format!(
-            "In your records, in the week after a massage you took {:.0}% fewer painkiller doses than at other times with similar pain ({}), and {pain_words}.",
-            -change,
-            range(-high, -low)
+            "{days} you took about {:.0}% fewer {what} than on other days with the same pain ({range}); {pain_words}.",
+            -change
         ),
         Verdict::HigherWithMassage => format!(
-            "In your records, in the week after a massage you took {:.0}% more painkiller doses than at other times with similar pain ({}), and {pain_words}.",
-            change,
-            range(low, high)
+            "{days} you took about {change:.0}% more {what} than on other days with the same pain ({range}); {pain_words}.",
         ),
         _ => format!(
-            "In your records there is no clear difference in painkiller doses between weeks with and \
-             without a massage (estimate {change:+.0}%, 95% CI {low:+.0}% to {high:+.0}%), and {pain_words}."
+            "In your records there is no clear difference in {what} on the days after a massage (the closest: {} {change:+.0}%, {range}); {pain_words}.",
+            days.to_lowercase()
         ),
     };
     (verdict, summary)

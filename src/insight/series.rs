@@ -77,9 +77,14 @@ fn mean(values: &[f64]) -> Option<f64> {
     crate::insight::stats::mean(values)
 }
 
-/// One point per day from the first to the last recorded day (within `from`..=`to`).
-/// Days without intakes count as days without painkillers: the journal is assumed complete
-/// between its first and last entry.
+/// The longest span the series covers: the most recent five years of the range asked for.
+/// One entry dated decades back must not make every insight request walk (and answer) tens
+/// of thousands of days.
+pub const MAX_SPAN_DAYS: i64 = 5 * 365 + 2;
+
+/// One point per day from the first to the last recorded day (within `from`..=`to`, and at
+/// most the last [`MAX_SPAN_DAYS`] of it). Days without intakes count as days without
+/// painkillers: the journal is assumed complete between its first and last entry.
 pub fn daily(journal: &Journal, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<Day> {
     let dates = journal
         .pain
@@ -92,6 +97,7 @@ pub fn daily(journal: &Journal, from: Option<NaiveDate>, to: Option<NaiveDate>) 
     };
     let first = from.map_or(first, |f| f.max(first));
     let last = to.map_or(last, |t| t.min(last));
+    let first = first.max(last - Duration::days(MAX_SPAN_DAYS - 1));
     if first > last {
         return Vec::new();
     }

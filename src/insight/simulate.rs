@@ -207,16 +207,18 @@ pub fn validation_table(runs: usize) -> String {
 mod tests {
     use super::*;
 
-    /// On 26-week journals, a real −33% effect is found at least 80% of the time, and no
-    /// effect is called an effect at most 10% of the time — also when massages are booked on
-    /// bad days (which makes pain, and with it pill use, fall afterwards anyway).
+    /// On 26-week journals of this first simulator, a real −33% effect over the 7 days after
+    /// a session is found at least 65% of the time (the verdict now searches 30 windows and
+    /// pays for not being told this one: 90–96% → 70–76% here), and no effect is called an
+    /// effect at most 10% of the time — also when massages are booked on bad days. The
+    /// family of people in `family` is the stricter check.
     #[test]
     fn the_analysis_finds_real_effects_and_rarely_invents_them() {
         let params = Params::default();
         for booking in Booking::ALL {
             let real = evaluate(26, -0.33, booking, 50, &params);
             let power = real.share(real.lower);
-            assert!(power >= 0.8, "{}: power {power:.2}", booking.name());
+            assert!(power >= 0.65, "{}: power {power:.2}", booking.name());
             let null = evaluate(26, 0.0, booking, 50, &params);
             let false_alarms = 1.0 - null.share(null.none);
             assert!(

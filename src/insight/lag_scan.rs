@@ -1,0 +1,536 @@
+//! Which days after a massage differ, found from the data instead of assumed.
+//!
+//! Nobody knows in advance when relief starts (the day of the massage or up to two days
+//! later) or how long it lasts (1 to 10 days). So every window "days `onset` to
+//! `onset + length − 1` after a session" (onset 0–2, length 1–10: 30 windows) is tried:
+//!
+//! - **Fit.** Per window, `y = b0 + b1·in_window + b2·pain + b3·pain² + b4·time` by
+//!   weighted least squares (weights 1/expected count, as for Poisson counts) over the days
+//!   with a pain entry (days without one say nothing about pain, and a
+//!   person who only logs bad days has no unlogged "zero" days here). The pain terms compare
+//!   days at the same pain (people book a massage when it hurts), the time term absorbs a slow
+//!   drift. `z = b1 / se(b1)`; the window with the largest `|z|` is the one the data point to.
+//! - **Calibration.** Picking the best of 30 windows makes a large `|z|` likely by chance,
+//!   and days are autocorrelated, so `|z|` is not compared with 1.96. Instead the session
+//!   dates are shifted around the journal's timeline (every offset of at least two weeks, a
+//!   circular shift), which keeps the booking pattern (spacing, clusters) and the day-to-day
+//!   dependence of doses and pain while breaking any link between sessions and the days
+//!   after them; the whole search is repeated for each shift. The p-value is the share of
+//!   shifts whose best `|z|` reaches the observed one. No random numbers: the same journal
+//!   always gives the same answer.
+//! - **Interval.** A circular block bootstrap over the used days (blocks of two weeks, 200
+//!   resamples, seeded) repeats the whole search, window choice included, in each resample;
+//!   the 2.5–97.5% range of the chosen window's change is the interval, so it carries the
+//!   uncertainty of the choice too.
+//! - **Change.** `100 · b1 / (mean of the fitted values with the window switched off)`.
+//! - **Lag profile.** For orientation, one fit with an indicator per day 0–10 after a session
+//!   (against days more than 10 days from any session, at the same pain and time).
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::series::Day;
+use super::stats::{ols, quantile};
+
+/// Relief may start on the day of the massage (0) or up to this many days later.
+pub const MAX_ONSET: usize = 2;
+/// Relief may last from 1 to this many days.
+pub const MAX_LENGTH: usize = 10;
+/// Session dates are shifted by at least this many days in the calibration.
+const MIN_SHIFT: usize = 14;
+/// At most this many shifts (evenly spread) for long journals, which bounds the work.
+const MAX_SHIFTS: usize = 199;
+const BOOTSTRAP_RESAMPLES: usize = 200;
+const BOOTSTRAP_BLOCK_DAYS: usize = 14;
+/// Days of the lag profile: 0 (the day of the session) to this.
+const PROFILE_DAYS: usize = 10;
+/// Fewer used days or sessions than this and there is nothing to search.
+pub const MIN_DAYS: usize = 42;
+pub const MIN_SESSIONS: usize = 3;
+/// The p-value at or below which a difference is reported.
+pub const ALPHA: f64 = 0.05;
+const SEED: u64 = 20_261_130;
+
+/// The result of the search on one daily outcome.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LagScan {
+    /// Sessions and days (with a pain entry) the search used.
+    pub sessions: usize,
+    pub days_used: usize,
+    /// The window the data point to: from this day after a session (0 = the same day) …
+    pub window_first_day: usize,
+    /// … to this day, inclusive.
+    pub window_last_day: usize,
+    /// Change in the outcome over that window against other days at the same pain and time.
+    pub change_percent: f64,
+    /// 95% interval of the change, the window choice included.
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Share of shifted session timelines whose best window differs as much: the chance of
+    /// such a result with no effect, after trying all 30 windows.
+    pub p_value: f64,
+    /// Shifted timelines the p-value rests on.
+    pub shifts: usize,
+    /// Change on each day 0–10 after a session against days far from any session.
+    pub profile: Vec<LagDay>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LagDay {
+    /// Days after the session (0 = the same day).
+    pub day: usize,
+    pub change_percent: Option<f64>,
+}
+
+/// A window: days `onset ..= onset + length − 1` after a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    onset: usize,
+    length: usize,
+}
+
+/// The used days: outcome, the confounders (1, pain, pain², time), and where they sit on the
+/// full timeline.
+struct Data {
+    y: Vec<f64>,
+    z: Vec<[f64; 4]>,
+    /// Index of each used day on the full timeline.
+    at: Vec<usize>,
+    timeline: usize,
+    sessions: Vec<usize>,
+}
+
+impl Data {
+    fn new(days: &[Day], outcome: &impl Fn(&Day) -> f64) -> Self {
+        let mut data = Data {
+            y: Vec::new(),
+            z: Vec::new(),
+            at: Vec::new(),
+            timeline: days.len(),
+            sessions: Vec::new(),
+        };
+        for (i, day) in days.iter().enumerate() {
+            for _ in 0..day.massage_sessions {
+                data.sessions.push(i);
+            }
+            if let Some(pain) = day.pain_mean {
+                let time = i as f64 / 7.0;
+                data.y.push(outcome(day));
+                data.z.push([1.0, pain, pain * pain / 10.0, time]);
+                data.at.push(i);
+            }
+        }
+        data
+    }
+
+    /// For each used day and each onset `a` (0–2): the days from the latest session on or
+    /// before day `t − a` to that day, or `MAX_LENGTH` when none is that close. A day is in
+    /// window (a, length) exactly when this is below `length`, so one pass serves all 30
+    /// windows. Sessions are moved `shift` days along the timeline (circularly; 0 = as
+    /// recorded, not wrapped).
+    fn lags(&self, shift: usize) -> Vec<[u8; MAX_ONSET + 1]> {
+        let n = self.timeline;
+        // The timeline twice: the first copy holds the wrapped sessions when shifted, and
+        // nothing when not, so a look back past the start finds them or nothing.
+        let mut session_on = vec![false; 2 * n];
+        for &s in &self.sessions {
+            if shift == 0 {
+                session_on[n + s] = true;
+            } else {
+                let moved = (s + shift) % n;
+                session_on[moved] = true;
+                session_on[n + moved] = true;
+            }
+        }
+        let mut since = vec![MAX_LENGTH as u8; 2 * n];
+        let mut latest: Option<usize> = None;
+        for (i, slot) in since.iter_mut().enumerate() {
+            if session_on[i] {
+                latest = Some(i);
+            }
+            if let Some(l) = latest {
+                *slot = (i - l).min(MAX_LENGTH) as u8;
+            }
+        }
+        self.at
+            .iter()
+            .map(|&t| std::array::from_fn(|a| since[n + t - a]))
+            .collect()
+    }
+
+    /// For each used day, whether a session took place exactly `days` days before (the lag
+    /// profile; as recorded, not shifted).
+    fn session_before(&self, days: usize) -> Vec<bool> {
+        let mut on = vec![false; self.timeline];
+        for &s in &self.sessions {
+            on[s] = true;
+        }
+        self.at.iter().map(|&t| t >= days && on[t - days]).collect()
+    }
+}
+
+/// Residual-based fit of one window on the rows `picks` (Frisch–Waugh: the window's
+/// coefficient from the outcome and exposure with the confounders regressed out).
+struct Confounders {
+    inverse: [[f64; 4]; 4],
+    /// Per picked row: √weight and the weighted residual of the outcome.
+    root_weight: Vec<f64>,
+    residual_y: Vec<f64>,
+    rss_y: f64,
+    rows: usize,
+}
+
+impl Confounders {
+    /// Weighted least squares with weights 1/expected (counts vary with their mean, so a
+    /// day of many doses says less per dose than a quiet one): the expectation comes from a
+    /// first unweighted fit, floored so no day weighs too much. Fixed-size sums only: this
+    /// runs for every bootstrap resample.
+    fn new(data: &Data, picks: &[usize]) -> Option<Self> {
+        let normal_equations = |weight: &dyn Fn(usize) -> f64| {
+            let mut ztz = [[0.0; 4]; 4];
+            let mut zty = [0.0; 4];
+            for (k, &r) in picks.iter().enumerate() {
+                let (z, w) = (data.z[r], weight(k));
+                for i in 0..4 {
+                    zty[i] += w * z[i] * data.y[r];
+                    for j in 0..4 {
+                        ztz[i][j] += w * z[i] * z[j];
+                    }
+                }
+            }
+            let inverse = invert4(&ztz)?;
+            let beta: [f64; 4] =
+                std::array::from_fn(|i| (0..4).map(|j| inverse[i][j] * zty[j]).sum());
+            Some((inverse, beta))
+        };
+        let predict = |beta: &[f64; 4], r: usize| -> f64 {
+            data.z[r].iter().zip(beta).map(|(z, b)| z * b).sum()
+        };
+        let (_, first) = normal_equations(&|_| 1.0)?;
+        let mean_y = picks.iter().map(|&r| data.y[r]).sum::<f64>() / picks.len().max(1) as f64;
+        let floor = (0.25 * mean_y).max(1e-3);
+        let root_weight: Vec<f64> = picks
+            .iter()
+            .map(|&r| 1.0 / predict(&first, r).max(floor).sqrt())
+            .collect();
+        let (inverse, beta) = normal_equations(&|k| root_weight[k] * root_weight[k])?;
+        let residual_y: Vec<f64> = picks
+            .iter()
+            .enumerate()
+            .map(|(k, &r)| root_weight[k] * (data.y[r] - predict(&beta, r)))
+            .collect();
+        let rss_y = residual_y.iter().map(|r| r * r).sum();
+        Some(Confounders {
+            inverse,
+            root_weight,
+            residual_y,
+            rss_y,
+            rows: picks.len(),
+        })
+    }
+
+    /// (b1, z, mean outcome with the window off) from the sums over a window's days, in the
+    /// weighted space (Frisch–Waugh); `y_sum` is the outcome's sum over all picked rows.
+    fn fit(&self, window: &Sums, y_sum: f64) -> Option<(f64, f64, f64)> {
+        let zx = window.zx;
+        let projected: f64 = (0..4)
+            .map(|i| {
+                (0..4)
+                    .map(|j| zx[i] * self.inverse[i][j] * zx[j])
+                    .sum::<f64>()
+            })
+            .sum();
+        let x_resid = window.weight - projected;
+        if x_resid < 1e-9 || window.days < 1.0 || self.rows <= 6 {
+            return None;
+        }
+        let b1 = window.x_ry / x_resid;
+        let rss = (self.rss_y - b1 * b1 * x_resid).max(1e-12);
+        let sigma2 = rss / (self.rows - 5) as f64;
+        let z = b1 / (sigma2 / x_resid).sqrt();
+        let baseline = (y_sum - b1 * window.days) / self.rows as f64;
+        Some((b1, z, baseline))
+    }
+}
+
+/// What a window's fit needs from the days in it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    days: f64,
+    weight: f64,
+    x_ry: f64,
+    zx: [f64; 4],
+}
+
+impl Sums {
+    fn add(&mut self, other: &Sums) {
+        self.days += other.days;
+        self.weight += other.weight;
+        self.x_ry += other.x_ry;
+        for (a, b) in self.zx.iter_mut().zip(other.zx) {
+            *a += b;
+        }
+    }
+}
+
+fn invert4(m: &[[f64; 4]; 4]) -> Option<[[f64; 4]; 4]> {
+    let inverse = super::stats::invert(m.iter().map(|row| row.to_vec()).collect())?;
+    let mut out = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            out[i][j] = inverse[i][j];
+        }
+    }
+    Some(out)
+}
+
+/// The best window over `picks`, days placed by `lags`: (window, b1, |z|, baseline).
+fn best_window(
+    data: &Data,
+    picks: &[usize],
+    lags: &[[u8; MAX_ONSET + 1]],
+    confounders: &Confounders,
+) -> Option<(Window, f64, f64, f64)> {
+    // Sums per onset and lag; a window is the first `length` lags of its onset.
+    let mut buckets = [[Sums::default(); MAX_LENGTH]; MAX_ONSET + 1];
+    let mut y_sum = 0.0;
+    for (k, &r) in picks.iter().enumerate() {
+        y_sum += data.y[r];
+        let s = confounders.root_weight[k];
+        let w = s * s;
+        for (onset, &lag) in lags[r].iter().enumerate() {
+            if (lag as usize) < MAX_LENGTH {
+                let bucket = &mut buckets[onset][lag as usize];
+                bucket.days += 1.0;
+                bucket.weight += w;
+                bucket.x_ry += s * confounders.residual_y[k];
+                for (acc, value) in bucket.zx.iter_mut().zip(data.z[r]) {
+                    *acc += w * value;
+                }
+            }
+        }
+    }
+    let mut best: Option<(Window, f64, f64, f64)> = None;
+    for (onset, per_lag) in buckets.iter().enumerate() {
+        let mut window_sums = Sums::default();
+        for (lag, sums) in per_lag.iter().enumerate() {
+            window_sums.add(sums);
+            if let Some((b1, z, baseline)) = confounders.fit(&window_sums, y_sum) {
+                if best.is_none_or(|(_, _, best_z, _)| z.abs() > best_z) {
+                    let window = Window {
+                        onset,
+                        length: lag + 1,
+                    };
+                    best = Some((window, b1, z.abs(), baseline));
+                }
+            }
+        }
+    }
+    best
+}
+
+fn change_percent(b1: f64, baseline: f64) -> f64 {
+    if baseline.abs() < 1e-9 {
+        0.0
+    } else {
+        100.0 * b1 / baseline
+    }
+}
+
+/// Searches the 30 windows for the outcome; `None` when there are too few days, sessions or
+/// any variation to compare.
+pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
+    let data = Data::new(days, &outcome);
+    if data.y.len() < MIN_DAYS || data.sessions.len() < MIN_SESSIONS {
+        return None;
+    }
+    if data.y.iter().all(|&y| y == data.y[0]) {
+        return None;
+    }
+    let all: Vec<usize> = (0..data.y.len()).collect();
+    let confounders = Confounders::new(&data, &all)?;
+    let observed_lags = data.lags(0);
+    let (window, b1, observed_z, baseline) =
+        best_window(&data, &all, &observed_lags, &confounders)?;
+
+    // Calibration over shifted timelines.
+    let n = data.timeline;
+    let candidates: Vec<usize> = (MIN_SHIFT..=n.saturating_sub(MIN_SHIFT)).collect();
+    let step = (candidates.len() as f64 / MAX_SHIFTS as f64).max(1.0);
+    let shifts: Vec<usize> = (0..candidates.len().min(MAX_SHIFTS))
+        .map(|i| candidates[(i as f64 * step) as usize])
+        .collect();
+    let mut as_extreme = 0;
+    let mut counted = 0;
+    for &shift in &shifts {
+        if let Some((_, _, z, _)) = best_window(&data, &all, &data.lags(shift), &confounders) {
+            counted += 1;
+            if z >= observed_z - 1e-12 {
+                as_extreme += 1;
+            }
+        }
+    }
+    if counted < 19 {
+        return None;
+    }
+    let p_value = (1.0 + as_extreme as f64) / (1.0 + counted as f64);
+
+    // Interval: the whole search again on block-bootstrap resamples of the used days.
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let used = data.y.len();
+    let mut changes = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        let mut picks = Vec::with_capacity(used + BOOTSTRAP_BLOCK_DAYS);
+        while picks.len() < used {
+            let start = rng.gen_range(0..used);
+            picks.extend((0..BOOTSTRAP_BLOCK_DAYS).map(|k| (start + k) % used));
+        }
+        picks.truncate(used);
+        let Some(resampled) = Confounders::new(&data, &picks) else {
+            continue;
+        };
+        if let Some((_, b, _, base)) = best_window(&data, &picks, &observed_lags, &resampled) {
+            changes.push(change_percent(b, base));
+        }
+    }
+    if changes.len() < BOOTSTRAP_RESAMPLES / 2 {
+        return None;
+    }
+    Some(LagScan {
+        sessions: data.sessions.len(),
+        days_used: used,
+        window_first_day: window.onset,
+        window_last_day: window.onset + window.length - 1,
+        change_percent: change_percent(b1, baseline),
+        ci95_low: quantile(&mut changes, 0.025),
+        ci95_high: quantile(&mut changes, 0.975),
+        p_value,
+        shifts: counted,
+        profile: profile(&data),
+    })
+}
+
+impl LagScan {
+    /// The direction the data show, if they show one (the calibrated p-value at most
+    /// [`ALPHA`]); `Some(true)` is lower. The interval is not required to exclude zero: it
+    /// also carries the uncertainty of which window it is, a different question from
+    /// whether any window differs, and requiring both cost a third of the power (measured
+    /// on `family`) for false alarms far below 5%.
+    pub fn lower(&self) -> Option<bool> {
+        (self.p_value <= ALPHA).then_some(self.change_percent < 0.0)
+    }
+}
+
+/// One fit with an indicator per day 0–10 after a session.
+fn profile(data: &Data) -> Vec<LagDay> {
+    let lag_columns: Vec<Vec<bool>> = (0..=PROFILE_DAYS)
+        .map(|day| data.session_before(day))
+        .collect();
+    let rows: Vec<Vec<f64>> = (0..data.y.len())
+        .map(|r| {
+            let mut row = data.z[r].to_vec();
+            row.extend(lag_columns.iter().map(|c| f64::from(u8::from(c[r]))));
+            row
+        })
+        .collect();
+    let fit = ols(&rows, &data.y);
+    // The mean outcome with every lag day switched off.
+    let n = data.y.len() as f64;
+    let baseline = fit.as_ref().map(|f| {
+        let exposed_part: f64 = lag_columns
+            .iter()
+            .enumerate()
+            .map(|(day, column)| {
+                f.coefficients[4 + day] * column.iter().filter(|&&x| x).count() as f64
+            })
+            .sum();
+        (data.y.iter().sum::<f64>() - exposed_part) / n
+    });
+    (0..=PROFILE_DAYS)
+        .map(|day| LagDay {
+            day,
+            change_percent: fit
+                .as_ref()
+                .zip(baseline)
+                .map(|(f, base)| change_percent(f.coefficients[4 + day], base)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insight::family::{generate, Booking, Case};
+    use crate::insight::series::daily;
+    use chrono::NaiveDate;
+
+    fn days_of(case: &Case, seed: u64) -> Vec<Day> {
+        let start = NaiveDate::from_isoywd_opt(2025, 2, chrono::Weekday::Mon).unwrap();
+        daily(&generate(case, seed, start), None, None)
+    }
+
+    #[test]
+    fn a_strong_effect_is_found_in_its_window_and_the_answer_never_changes() {
+        let case = Case::effect(26, -0.5, 2, 4);
+        let days = days_of(&case, 3);
+        let result = scan(&days, |d| d.doses).expect("enough data");
+        assert!(result.p_value <= ALPHA, "{result:?}");
+        assert!(result.change_percent < -25.0, "{result:?}");
+        assert!(
+            result.ci95_low < result.change_percent && result.change_percent < result.ci95_high
+        );
+        // The window found overlaps days 2–5.
+        assert!(
+            result.window_first_day <= 5 && result.window_last_day >= 2,
+            "{result:?}"
+        );
+        assert_eq!(result.profile.len(), PROFILE_DAYS + 1);
+        let again = scan(&days, |d| d.doses).unwrap();
+        assert_eq!(
+            (again.change_percent, again.p_value, again.ci95_low),
+            (result.change_percent, result.p_value, result.ci95_low)
+        );
+    }
+
+    #[test]
+    fn too_little_data_is_no_answer() {
+        let short = days_of(&Case::effect(5, -0.5, 1, 5), 1);
+        assert!(scan(&short, |d| d.doses).is_none());
+        let no_sessions: Vec<Day> = days_of(&Case::null(26, Booking::RandomWeeks), 1)
+            .into_iter()
+            .map(|mut d| {
+                d.massage_sessions = 0;
+                d
+            })
+            .collect();
+        assert!(scan(&no_sessions, |d| d.doses).is_none());
+    }
+
+    #[test]
+    fn lags_place_days_in_windows_and_shifts_wrap_around() {
+        let data = Data {
+            y: vec![0.0; 10],
+            z: vec![[1.0, 0.0, 0.0, 0.0]; 10],
+            at: (0..10).collect(),
+            timeline: 10,
+            sessions: vec![2],
+        };
+        // Window onset 1, length 3: days 3–5 after a session on day 2.
+        let in_window = |lags: &[[u8; MAX_ONSET + 1]]| -> Vec<usize> {
+            (0..10).filter(|&t| lags[t][1] < 3).collect()
+        };
+        assert_eq!(in_window(&data.lags(0)), [3, 4, 5]);
+        // Moved to day 8: days 9, 0, 1 (wrapping round).
+        assert_eq!(in_window(&data.lags(6)), [0, 1, 9]);
+        // Unshifted, a session near the end does not wrap.
+        let late = Data {
+            sessions: vec![8],
+            ..data
+        };
+        assert_eq!(in_window(&late.lags(0)), [9]);
+        assert!(late.session_before(1)[9]);
+        assert!(late.session_before(0)[8]);
+    }
+}
