@@ -19,7 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Normal, Poisson};
 
 use super::lag_scan::scan;
-use super::series::{daily, DoseObservation, Journal, PainObservation};
+use super::series::{daily, Journal, PainObservation};
+use super::simulate::record_doses;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Booking {
@@ -143,15 +144,7 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
             back_pain: None,
             leg_pain: None,
         });
-        for _ in 0..doses as usize {
-            let opioid = rng.gen_bool(1.0 / 3.0);
-            journal.doses.push(DoseObservation {
-                date,
-                drug_class: if opioid { "opioid" } else { "nsaid" }.into(),
-                mme: opioid.then_some(7.5),
-                mme_days: 1,
-            });
-        }
+        record_doses(&mut journal, &mut rng, date, doses as usize);
     }
     journal.massages = sessions
         .iter()

@@ -102,21 +102,26 @@ pub fn generate(scenario: &Scenario, start: NaiveDate) -> Journal {
             rate *= 1.0 + scenario.effect;
         }
         let doses: f64 = rng.sample(Poisson::new(rate.max(0.01)).expect("valid poisson"));
-        for _ in 0..doses as usize {
-            let opioid = rng.gen_bool(1.0 / 3.0);
-            journal.doses.push(DoseObservation {
-                date,
-                drug_class: if opioid { "opioid" } else { "nsaid" }.into(),
-                mme: opioid.then_some(7.5),
-                mme_days: 1,
-            });
-        }
+        record_doses(&mut journal, &mut rng, date, doses as usize);
     }
     journal.massages = massage_days
         .iter()
         .map(|&d| start + Duration::days(d as i64))
         .collect();
     journal
+}
+
+/// Records `count` doses on `date`: a third of them opioid (7.5 MME each), the rest NSAIDs.
+pub fn record_doses(journal: &mut Journal, rng: &mut ChaCha8Rng, date: NaiveDate, count: usize) {
+    for _ in 0..count {
+        let opioid = rng.gen_bool(1.0 / 3.0);
+        journal.doses.push(DoseObservation {
+            date,
+            drug_class: if opioid { "opioid" } else { "nsaid" }.into(),
+            mme: opioid.then_some(7.5),
+            mme_days: 1,
+        });
+    }
 }
 
 /// How often each verdict came out over `runs` journals, and the mean absolute error of the
