@@ -265,6 +265,17 @@ struct Sums {
 }
 
 impl Sums {
+    /// One used day in the window: its √weight, weighted outcome residual and confounders.
+    fn add_day(&mut self, root_weight: f64, residual_y: f64, z: &[f64; 4]) {
+        let w = root_weight * root_weight;
+        self.days += 1.0;
+        self.weight += w;
+        self.x_ry += root_weight * residual_y;
+        for (acc, value) in self.zx.iter_mut().zip(z) {
+            *acc += w * value;
+        }
+    }
+
     fn add(&mut self, other: &Sums) {
         self.days += other.days;
         self.weight += other.weight;
@@ -299,16 +310,9 @@ fn best_window(
     for (k, &r) in picks.iter().enumerate() {
         y_sum += data.y[r];
         let s = confounders.root_weight[k];
-        let w = s * s;
         for (onset, &lag) in lags[r].iter().enumerate() {
             if (lag as usize) < MAX_LENGTH {
-                let bucket = &mut buckets[onset][lag as usize];
-                bucket.days += 1.0;
-                bucket.weight += w;
-                bucket.x_ry += s * confounders.residual_y[k];
-                for (acc, value) in bucket.zx.iter_mut().zip(data.z[r]) {
-                    *acc += w * value;
-                }
+                buckets[onset][lag as usize].add_day(s, confounders.residual_y[k], &data.z[r]);
             }
         }
     }
@@ -412,6 +416,38 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
     })
 }
 
+/// The `z` of one window named in advance (days `onset ..= onset + length − 1`), with the
+/// same fit as the search. Only for validation: it is the ceiling the search is measured
+/// against, what the data could show if the timing of relief were known beforehand.
+pub fn known_window_z(
+    days: &[Day],
+    outcome: impl Fn(&Day) -> f64,
+    onset: usize,
+    length: usize,
+) -> Option<f64> {
+    let data = Data::new(days, &outcome);
+    if data.y.len() < MIN_DAYS || data.sessions.len() < MIN_SESSIONS {
+        return None;
+    }
+    let all: Vec<usize> = (0..data.y.len()).collect();
+    let confounders = Confounders::new(&data, &all)?;
+    let lags = data.lags(0);
+    let (onset, length) = (onset.min(MAX_ONSET), length.clamp(1, MAX_LENGTH));
+    let mut sums = Sums::default();
+    let mut y_sum = 0.0;
+    for (r, lag) in lags.iter().enumerate() {
+        y_sum += data.y[r];
+        if (lag[onset] as usize) < length {
+            sums.add_day(
+                confounders.root_weight[r],
+                confounders.residual_y[r],
+                &data.z[r],
+            );
+        }
+    }
+    confounders.fit(&sums, y_sum).map(|(_, z, _)| z)
+}
+
 impl LagScan {
     /// The direction the data show, if they show one (the calibrated p-value at most
     /// [`ALPHA`]); `Some(true)` is lower. The interval is not required to exclude zero: it
@@ -487,6 +523,10 @@ mod tests {
             "{result:?}"
         );
         assert_eq!(result.profile.len(), PROFILE_DAYS + 1);
+        // Named in advance, the true window stands out at least as clearly as the best one.
+        let known = known_window_z(&days, |d| d.doses, 2, 4).unwrap();
+        assert!(known < -1.96, "{known}");
+        assert!(known_window_z(&days[..30], |d| d.doses, 2, 4).is_none());
         let again = scan(&days, |d| d.doses).unwrap();
         assert_eq!(
             (again.change_percent, again.p_value, again.ci95_low),
