@@ -9,6 +9,7 @@ pub mod insight;
 pub mod journal;
 pub mod openapi;
 pub mod private_files;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -59,6 +59,9 @@ use crate::routes;
         routes::sync::push,
         routes::insight::massage_effect,
         routes::insight::weekly,
+        routes::reports::chart_svg,
+        routes::reports::journal_csv,
+        routes::reports::export_all,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth, &CommonResponses, &PatchSchemas),
@@ -73,6 +76,7 @@ use crate::routes;
         (name = "days", description = "Everything of one local day"),
         (name = "sync", description = "Offline sync, wire-compatible with WatermelonDB"),
         (name = "insights", description = "Does massage lower my painkiller use? From the user's own data"),
+        (name = "reports", description = "The chart, the journal as CSV and the whole account as JSON, to take elsewhere"),
         (name = "ops", description = "Probes and documentation"),
     )
 )]

@@ -200,10 +200,12 @@ fn lockout_remaining(
 }
 
 pub async fn profile(state: &AppState, user_id: UserId) -> Result<Profile, ApiError> {
-    let row = state
-        .db(move |conn| Ok(users::find(conn, &user_id)?))
-        .await?;
-    Profile::from_row(row)
+    state.db(move |conn| read_profile(conn, &user_id)).await
+}
+
+/// The profile, on a connection the caller holds (to read it in the same snapshot as more).
+pub fn read_profile(conn: &mut crate::db::DbConn, user_id: &UserId) -> Result<Profile, ApiError> {
+    Profile::from_row(users::find(conn, user_id)?)
 }
 
 /// A change of profile; `None` leaves a field alone, `Some(None)` clears the display name.

@@ -12,7 +12,7 @@ use crate::db::journal::{
     massage_sessions, medication_intakes, medications, pain_entries, ListFilter,
 };
 use crate::db::DbConn;
-use crate::domain::journal::{parse_date, Opioid};
+use crate::domain::journal::Opioid;
 use crate::domain::mme::PATCH_WEAR_DAYS;
 use crate::domain::UserId;
 use crate::error::ApiError;
@@ -68,14 +68,9 @@ struct Range {
 
 /// The days asked for; `from` after `to` is a valid, empty range.
 fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<Range, ApiError> {
-    let date = |raw: &Option<String>, name: &str| {
-        raw.as_deref()
-            .map(|r| parse_date(r).map_err(|why| ApiError::BadRequest(format!("{name}: {why}"))))
-            .transpose()
-    };
     Ok(Range {
-        from: date(from, "from")?,
-        to: date(to, "to")?,
+        from: crate::reports::optional_date(from, "from")?,
+        to: crate::reports::optional_date(to, "to")?,
     })
 }
 
@@ -175,4 +170,38 @@ pub async fn weekly_series(
     let range = parse_range(&params.from, &params.to)?;
     let (_, weeks) = series(state, user_id, range).await?;
     Ok(WeeklySeries { weeks })
+}
+
+/// The profile, the report period resolved in the user's time zone, and the daily series
+/// over it, read in one snapshot.
+pub async fn report_days(
+    state: &AppState,
+    user_id: UserId,
+    params: crate::reports::PeriodParams,
+) -> Result<
+    (
+        crate::auth::accounts::Profile,
+        crate::reports::Period,
+        Vec<Day>,
+    ),
+    ApiError,
+> {
+    let (profile, period, journal) = state
+        .db(move |conn| {
+            conn.read_transaction(|conn| {
+                let profile = crate::auth::accounts::read_profile(conn, &user_id)?;
+                let timezone = crate::domain::Timezone::parse(&profile.timezone)
+                    .map_err(ApiError::internal)?;
+                let period = crate::reports::Period::resolve(&params, &timezone)?;
+                let range = Range {
+                    from: Some(period.from),
+                    to: Some(period.to),
+                };
+                let journal = read_journal(conn, &user_id, &range)?;
+                Ok((profile, period, journal))
+            })
+        })
+        .await?;
+    let days = daily(&journal, Some(period.from), Some(period.to));
+    Ok((profile, period, days))
 }

@@ -8,6 +8,7 @@ pub mod journal;
 mod json_object;
 pub mod me;
 mod rate_limit;
+pub mod reports;
 pub mod sync;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,6 +43,7 @@ pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
     cfg.configure(journal::configure)
         .configure(sync::configure)
         .configure(insight::configure)
+        .configure(reports::configure)
         .service(
             web::scope("/v1")
                 .service(

@@ -39,8 +39,7 @@ use crate::domain::{FieldError, Timezone, UserId};
 use crate::error::ApiError;
 use crate::journal::{Resource, RowMeta};
 use crate::state::AppState;
-pub use tables::TABLE_NAMES;
-use tables::{visit_all, TableVisitor};
+pub use tables::{visit_all, TableVisitor, TABLE_NAMES};
 
 /// A journal kind that syncs.
 pub trait SyncTable: Resource {

@@ -11,6 +11,7 @@ mod journal;
 mod journal_indexes;
 mod journal_inputs;
 mod ops;
+mod reports;
 mod sync;
 mod sync_safety;
 mod tokens;

@@ -1,0 +1,139 @@
+//! Reports for someone else: the chart as SVG, a journal table as CSV, the whole account as
+//! JSON.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::db::journal::ListFilter;
+use crate::error::{ApiError, Problem};
+use crate::insight::load;
+use crate::reports::export::{self, ExportDocument};
+use crate::reports::journal_csv::{self, JournalTable};
+use crate::reports::{chart, optional_date, PeriodParams};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for (path, route) in [
+        ("/v1/insights/chart.svg", web::get().to(chart_svg)),
+        ("/v1/reports/journal.csv", web::get().to(journal_csv)),
+        ("/v1/export", web::get().to(export_all)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(web::to(crate::routes::method_not_allowed)),
+        );
+    }
+}
+
+/// The chart of a period: daily pain (overall, back, leg), painkiller doses and opioid MME per
+/// day, massage sessions marked; SVG with a `viewBox`.
+#[utoipa::path(
+    get, path = "/v1/insights/chart.svg", tag = "reports", security(("bearer" = [])),
+    params(PeriodParams),
+    responses(
+        (status = 200, description = "The chart", body = String, content_type = "image/svg+xml"),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn chart_svg(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PeriodParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, period, days) = load::report_days(&state, user.user_id, query.into_inner()).await?;
+    let svg = chart::render(&period, &days).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml; charset=utf-8")
+        .body(svg))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CsvParams {
+    /// Which kind of entry.
+    pub table: JournalTable,
+    /// First local day, `YYYY-MM-DD` (default: the first entry). Medications have no day.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last local day, `YYYY-MM-DD` (default: the last entry); before `from`: no rows.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+}
+
+/// One kind of entry as CSV (RFC 4180, header row, newest first, streamed): ISO instants in
+/// UTC beside the local date; text that a spreadsheet would run as a formula starts with `'`.
+#[utoipa::path(
+    get, path = "/v1/reports/journal.csv", tag = "reports", security(("bearer" = [])),
+    params(CsvParams),
+    responses(
+        (status = 200, description = "The rows", body = String, content_type = "text/csv"),
+        (status = 400, description = "Bad table or date", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn journal_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<CsvParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query.into_inner();
+    let filter = ListFilter {
+        from: optional_date(&params.from, "from")?,
+        to: optional_date(&params.to, "to")?,
+        before: None,
+    };
+    let filename = format!("pain-journal-{}.csv", params.table.name());
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(journal_csv::stream(
+            state,
+            user.user_id,
+            params.table,
+            filter,
+        )))
+}
+
+/// Everything the account holds — profile and every journal entry with its notes — as one
+/// versioned JSON document.
+#[utoipa::path(
+    get, path = "/v1/export", tag = "reports", security(("bearer" = [])),
+    responses(
+        (status = 200, body = ExportDocument),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export_all(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = user.user_id;
+    let document = state
+        .db(move |conn| {
+            conn.read_transaction(|conn| {
+                Ok(ExportDocument {
+                    format: export::FORMAT,
+                    version: export::VERSION,
+                    exported_at: crate::journal::rfc3339(crate::db::now()),
+                    profile: crate::auth::accounts::read_profile(conn, &user_id)?,
+                    journal: export::read_journal(conn, &user_id)?,
+                })
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"pain-journal-export.json\"",
+        ))
+        .json(document))
+}

@@ -1,0 +1,311 @@
+//! Reports over HTTP on both engines: the chart (SVG parsed as XML), a table as CSV (parsed
+//! back and compared with the JSON API), the whole-account export; each for its owner only.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::both_engines;
+use crate::helpers::{assert_problem, TestApp, Tokens};
+use crate::sync::push;
+
+both_engines!(
+    the_chart_draws_each_day_and_session_of_its_owner,
+    csv_rows_are_the_json_rows_with_formulas_neutralised,
+    csv_streams_more_rows_than_one_page,
+    the_export_holds_every_entry_and_nothing_of_anyone_else,
+    bad_report_parameters_are_400_and_a_session_is_needed,
+);
+
+/// Each journal table and its list route.
+const JOURNAL: [(&str, &str); 5] = [
+    ("pain_entries", "/v1/pain-entries"),
+    ("medications", "/v1/medications"),
+    ("medication_intakes", "/v1/medication-intakes"),
+    ("massage_sessions", "/v1/massage-sessions"),
+    ("check_ins", "/v1/check-ins"),
+];
+
+fn days_ago(days: i64, hour: u32) -> String {
+    let day = (Utc::now() - Duration::days(days)).date_naive();
+    day.and_hms_opt(hour, 0, 0)
+        .unwrap()
+        .and_utc()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A small journal of the last week: an opioid and an NSAID, pain with back and leg, three
+/// intakes, two massages and a check-in; notes that try to break CSV and spreadsheets.
+async fn fill(app: &TestApp, tokens: &Tokens) {
+    let token = &tokens.access;
+    for med in [
+        json!({"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}),
+        json!({"id": "ibu", "name": "=Ibuprofen, \"400\"", "drug_class": "nsaid", "strength": 400, "strength_unit": "mg", "form": "tablet", "active": true}),
+    ] {
+        app.post_expect("/v1/medications", token, &med, 201).await;
+    }
+    let notes = [
+        "=HYPERLINK(\"http://x\",\"click\")",
+        "line one\nline, \"two\"",
+        "+fine",
+    ];
+    for (i, days) in [6, 5, 3].into_iter().enumerate() {
+        app.post_expect(
+            "/v1/pain-entries",
+            token,
+            &json!({"id": format!("p{i}"), "recorded_at": days_ago(days, 9), "intensity": 6 - i, "back_pain": 3, "leg_pain": 5 - i,
+                    "regions": ["lower_back", "thigh_left"],
+                    "notes": notes[i]}),
+            201,
+        )
+        .await;
+    }
+    for (i, (med, days)) in [("oxy", 6), ("ibu", 6), ("ibu", 3)].into_iter().enumerate() {
+        app.post_expect(
+            "/v1/medication-intakes",
+            token,
+            &json!({"id": format!("i{i}"), "medication_id": med, "taken_at": days_ago(days, 10), "quantity": 1, "notes": "-3 pills?"}),
+            201,
+        )
+        .await;
+    }
+    for (i, days) in [5, 2].into_iter().enumerate() {
+        app.post_expect(
+            "/v1/massage-sessions",
+            token,
+            &json!({"id": format!("m{i}"), "started_at": days_ago(days, 17), "duration_min": 60, "kind": "swedish",
+                    "therapist": "@Jo <b>", "regions": ["lower_back"], "pain_before": 6, "pain_after": 3}),
+            201,
+        )
+        .await;
+    }
+    app.post_expect(
+        "/v1/check-ins",
+        token,
+        &json!({"id": "c0", "answered_at": days_ago(1, 8), "kind": "peg", "items": [6, 5, 7]}),
+        201,
+    )
+    .await;
+}
+
+async fn chart(app: &TestApp, token: &str, query: &str) -> String {
+    let response = app
+        .get_auth(&format!("/v1/insights/chart.svg{query}"), token)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "image/svg+xml; charset=utf-8"
+    );
+    response.text().await.unwrap()
+}
+
+/// Elements of `svg` named `name` whose `fill` is `color`.
+fn count(svg: &roxmltree::Document, name: &str, color: &str) -> usize {
+    svg.descendants()
+        .filter(|n| n.has_tag_name(name) && n.attribute("fill") == Some(color))
+        .count()
+}
+
+async fn the_chart_draws_each_day_and_session_of_its_owner(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    let text = chart(&app, &ann.access, "").await;
+    let svg = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let root = svg.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("viewBox"), Some("0 0 960 440"));
+    // Two days with doses (grey bars), one with opioid MME (red), two sessions (triangles
+    // and shaded columns), three days of pain (blue points).
+    assert_eq!(count(&svg, "rect", "#787878"), 2, "{text}");
+    assert_eq!(count(&svg, "rect", "#BE2828"), 1);
+    assert_eq!(count(&svg, "polygon", "#803CA0"), 2);
+    assert_eq!(count(&svg, "circle", "#21428C"), 3);
+    assert!(!text.contains("No entries"));
+
+    // Bob sees an empty chart, not Ann's days.
+    let empty = chart(&app, &bob.access, "").await;
+    let svg = roxmltree::Document::parse(&empty).unwrap();
+    assert!(empty.contains("No entries in this period"));
+    assert_eq!(count(&svg, "rect", "#787878"), 0);
+    assert_eq!(count(&svg, "polygon", "#803CA0"), 0);
+
+    // A period before the entries is empty too; one around them has them.
+    let before = chart(&app, &ann.access, "?from=2020-01-01&to=2020-03-31").await;
+    assert!(before.contains("No entries in this period"));
+    let from = (Utc::now() - Duration::days(30)).date_naive();
+    let around = chart(&app, &ann.access, &format!("?from={from}")).await;
+    let svg = roxmltree::Document::parse(&around).unwrap();
+    assert_eq!(count(&svg, "polygon", "#803CA0"), 2);
+}
+
+async fn csv_of(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let response = app
+        .get_auth(&format!("/v1/reports/journal.csv{query}"), token)
+        .await;
+    assert_eq!(response.status(), 200, "{query}");
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let body = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The cell the CSV should hold for a JSON value.
+fn expected_cell(value: &Value) -> String {
+    let text = match value {
+        Value::Null => return String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => return other.to_string(),
+    };
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+async fn csv_rows_are_the_json_rows_with_formulas_neutralised(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    for (table, path) in JOURNAL {
+        let listed = app.get_json(path, &ann.access).await;
+        let items = listed["items"].as_array().unwrap();
+        let (header, rows) = csv_of(&app, &ann.access, &format!("?table={table}")).await;
+        // Every field of the JSON view is a column, and nothing else.
+        let mut keys: Vec<&String> = items[0].as_object().unwrap().keys().collect();
+        let mut columns: Vec<&String> = header.iter().collect();
+        keys.sort();
+        columns.sort();
+        assert_eq!(columns, keys, "{table}");
+        assert_eq!(rows.len(), items.len(), "{table}");
+        for (row, item) in rows.iter().zip(items) {
+            for (column, cell) in header.iter().zip(row) {
+                assert_eq!(cell, &expected_cell(&item[column]), "{table}.{column}");
+            }
+        }
+        let (bob_header, bob_rows) = csv_of(&app, &bob.access, &format!("?table={table}")).await;
+        assert_eq!(bob_header, header);
+        assert!(bob_rows.is_empty(), "{table}: another user's rows");
+    }
+    // The formula and the free text, as a spreadsheet will see them.
+    let (header, rows) = csv_of(&app, &ann.access, "?table=pain_entries").await;
+    let notes = header.iter().position(|c| c == "notes").unwrap();
+    let mut all_notes: Vec<&str> = rows.iter().map(|r| r[notes].as_str()).collect();
+    all_notes.sort();
+    assert_eq!(
+        all_notes,
+        [
+            "'+fine",
+            "'=HYPERLINK(\"http://x\",\"click\")",
+            "line one\nline, \"two\""
+        ]
+    );
+    let intensity = header.iter().position(|c| c == "intensity").unwrap();
+    assert!(rows.iter().all(|r| r[intensity].parse::<i64>().is_ok()));
+    // A period: only the days in it.
+    let day = (Utc::now() - Duration::days(3)).date_naive();
+    let (_, rows) = csv_of(
+        &app,
+        &ann.access,
+        &format!("?table=pain_entries&from={day}&to={day}"),
+    )
+    .await;
+    assert_eq!(rows.len(), 1);
+}
+
+async fn csv_streams_more_rows_than_one_page(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let start = 1_700_000_000_000_i64;
+    let records: Vec<Value> = (0..2500)
+        .map(|i| json!({"id": format!("p{i:05}"), "recorded_at": start + i * 3_600_000, "intensity": i % 11,
+                        "regions": "[]", "qualities": "[]", "triggers": "[]"}))
+        .collect();
+    let response = push(
+        &app,
+        &ann.access,
+        0,
+        json!({"pain_entries": {"created": records}}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let (header, rows) = csv_of(&app, &ann.access, "?table=pain_entries").await;
+    let id = header.iter().position(|c| c == "id").unwrap();
+    let mut ids: Vec<&str> = rows.iter().map(|r| r[id].as_str()).collect();
+    assert_eq!(ids.first(), Some(&"p02499"), "newest first");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2500);
+}
+
+async fn the_export_holds_every_entry_and_nothing_of_anyone_else(app: TestApp) {
+    let (ann_profile, ann) = app.user("ann@example.com").await;
+    let (bob_profile, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    let response = app.get_auth("/v1/export", &ann.access).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("pain-journal-export.json"));
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["format"], "pain-journal-export");
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["profile"], ann_profile);
+    for (table, path) in JOURNAL {
+        let listed = app.get_json(path, &ann.access).await;
+        assert_eq!(document["journal"][table], listed["items"], "{table}");
+        assert!(!listed["items"].as_array().unwrap().is_empty());
+    }
+    let bobs: Value = app.get_json("/v1/export", &bob.access).await;
+    assert_eq!(bobs["profile"], bob_profile);
+    for rows in bobs["journal"].as_object().unwrap().values() {
+        assert_eq!(rows, &json!([]));
+    }
+}
+
+async fn bad_report_parameters_are_400_and_a_session_is_needed(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    for path in [
+        "/v1/insights/chart.svg?from=2026-02-30",
+        "/v1/insights/chart.svg?paper=a4",
+        "/v1/reports/journal.csv",
+        "/v1/reports/journal.csv?table=users",
+        "/v1/reports/journal.csv?table=pain_entries&to=yesterday",
+    ] {
+        assert_problem(app.get_auth(path, &ann.access).await, 400).await;
+    }
+    for path in [
+        "/v1/insights/chart.svg",
+        "/v1/reports/journal.csv?table=pain_entries",
+        "/v1/export",
+    ] {
+        assert_problem(app.get_auth(path, "not-a-token").await, 401).await;
+    }
+}
