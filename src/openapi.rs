@@ -62,6 +62,7 @@ use crate::routes;
         routes::reports::chart_svg,
         routes::reports::journal_csv,
         routes::reports::export_all,
+        routes::reports::import_all,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth, &CommonResponses, &PatchSchemas),

@@ -1,9 +1,10 @@
 //! What leaves the app for someone else: the chart (SVG), the journal as CSV, and the whole
 //! account as one JSON document. Everything reads only the signed-in person's rows, over a
-//! period of their local days.
+//! period of their local days; and the way back in (`import`).
 
 pub mod chart;
 pub mod export;
+pub mod import;
 pub mod journal_csv;
 
 use chrono::{Duration, NaiveDate, Utc};

@@ -11,18 +11,29 @@ use crate::db::journal::ListFilter;
 use crate::error::{ApiError, Problem};
 use crate::insight::load;
 use crate::reports::export::{self, ExportDocument};
+use crate::reports::import::{self, ImportDocument, ImportSummary};
 use crate::reports::journal_csv::{self, JournalTable};
 use crate::reports::{chart, optional_date, PeriodParams};
+use crate::routes::JsonObject;
 use crate::state::AppState;
+
+/// Largest import document: a decade of heavy use is ~10 MB.
+pub const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for (path, route) in [
         ("/v1/insights/chart.svg", web::get().to(chart_svg)),
         ("/v1/reports/journal.csv", web::get().to(journal_csv)),
         ("/v1/export", web::get().to(export_all)),
+        ("/v1/import", web::post().to(import_all)),
     ] {
         cfg.service(
             web::resource(path)
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(IMPORT_BODY_LIMIT)
+                        .error_handler(|err, _req| ApiError::from(err).into()),
+                )
                 .route(route)
                 .default_service(web::to(crate::routes::method_not_allowed)),
         );
@@ -57,6 +68,7 @@ pub async fn chart_svg(
 #[into_params(parameter_in = Query)]
 pub struct CsvParams {
     /// Which kind of entry.
+    #[param(inline)]
     pub table: JournalTable,
     /// First local day, `YYYY-MM-DD` (default: the first entry). Medications have no day.
     #[param(value_type = Option<String>, format = Date)]
@@ -136,4 +148,33 @@ pub async fn export_all(
             "attachment; filename=\"pain-journal-export.json\"",
         ))
         .json(document))
+}
+
+/// Loads an export document into this account, whose journal must be empty: every row or
+/// none. Rows are validated like new entries and keep their ids, local days and times; each
+/// gets a new version, so signed-in devices pull them. The profile is not changed.
+#[utoipa::path(
+    post, path = "/v1/import", tag = "reports", security(("bearer" = [])),
+    request_body = ImportDocument,
+    responses(
+        (status = 200, body = ImportSummary),
+        (status = 400, description = "Not JSON, or not shaped like a document", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The journal is not empty, or the document repeats an id", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over 32 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another format or version, or rows that break the rules (all listed)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_all(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonObject<ImportDocument>,
+) -> Result<HttpResponse, ApiError> {
+    let document = body.into_inner();
+    import::check_document(&document)?;
+    let user_id = user.user_id;
+    let summary = state
+        .db(move |conn| conn.write_transaction(|conn| import::load(conn, &user_id, &document)))
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
 }

@@ -59,6 +59,17 @@ pub trait SyncTable: Resource {
         everything_live: bool,
         limit: i64,
     ) -> diesel::QueryResult<Vec<Self::Row>>;
+    /// Puts back what an imported row had before: its local day and when it was first and
+    /// last written (its version is always new: see `reports::import`).
+    fn restore_history(row: &mut Self::Row, history: &History);
+}
+
+/// What an imported row keeps from its earlier life; `None` keeps the value just built.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub local_date: Option<chrono::NaiveDate>,
+    pub created_at: Option<chrono::NaiveDateTime>,
+    pub updated_at: Option<chrono::NaiveDateTime>,
 }
 
 /// Replayed pushes are kept this long.

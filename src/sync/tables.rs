@@ -12,7 +12,19 @@ use crate::journal::pain_entries::PainEntries;
 
 /// Writes the row accessors of a [`SyncTable`].
 macro_rules! sync_rows {
-    ($table:ident) => {
+    (@local_date dated, $row:ident, $history:ident) => {
+        if let Some(date) = $history.local_date {
+            $row.local_date = date;
+        }
+    };
+    (@local_date undated, $row:ident, $history:ident) => {};
+    ($table:ident, $dated:tt) => {
+        fn restore_history(row: &mut Self::Row, history: &super::History) {
+            row.created_at = history.created_at.unwrap_or(row.created_at);
+            row.updated_at = history.updated_at.unwrap_or(row.updated_at);
+            sync_rows!(@local_date $dated, row, history);
+        }
+
         fn row_id(row: &Self::Row) -> &str {
             &row.id
         }
@@ -46,7 +58,7 @@ impl SyncTable for Medications {
     ];
     const INSTANT_FIELDS: &'static [&'static str] = &[];
     const JSON_TEXT_FIELDS: &'static [&'static str] = &[];
-    sync_rows!(medications);
+    sync_rows!(medications, undated);
 }
 
 impl SyncTable for PainEntries {
@@ -63,7 +75,7 @@ impl SyncTable for PainEntries {
     ];
     const INSTANT_FIELDS: &'static [&'static str] = &["recorded_at"];
     const JSON_TEXT_FIELDS: &'static [&'static str] = &["regions", "qualities", "triggers"];
-    sync_rows!(pain_entries);
+    sync_rows!(pain_entries, dated);
 }
 
 impl SyncTable for MedicationIntakes {
@@ -72,7 +84,7 @@ impl SyncTable for MedicationIntakes {
         &["medication_id", "taken_at", "quantity", "notes"];
     const INSTANT_FIELDS: &'static [&'static str] = &["taken_at"];
     const JSON_TEXT_FIELDS: &'static [&'static str] = &[];
-    sync_rows!(medication_intakes);
+    sync_rows!(medication_intakes, dated);
 }
 
 impl SyncTable for MassageSessions {
@@ -91,7 +103,7 @@ impl SyncTable for MassageSessions {
     ];
     const INSTANT_FIELDS: &'static [&'static str] = &["started_at"];
     const JSON_TEXT_FIELDS: &'static [&'static str] = &["regions"];
-    sync_rows!(massage_sessions);
+    sync_rows!(massage_sessions, dated);
 }
 
 impl SyncTable for CheckIns {
@@ -99,7 +111,7 @@ impl SyncTable for CheckIns {
     const INPUT_FIELDS: &'static [&'static str] = &["answered_at", "kind", "items"];
     const INSTANT_FIELDS: &'static [&'static str] = &["answered_at"];
     const JSON_TEXT_FIELDS: &'static [&'static str] = &["items"];
-    sync_rows!(check_ins);
+    sync_rows!(check_ins, dated);
 }
 
 /// Something done for each synced table, in dependency order (medications before intakes).

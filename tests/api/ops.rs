@@ -245,3 +245,35 @@ fn sqlite_files_are_private() {
     drop(pool);
     std::fs::remove_dir_all(&scratch).unwrap();
 }
+
+/// Every `$ref` in the document names a schema it holds (a missing one stops schemathesis
+/// from testing anything but the stateful phase).
+#[test]
+fn every_schema_reference_resolves() {
+    fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    out.push(target);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let spec: serde_json::Value =
+        serde_json::from_str(&pain_journal::openapi::document_json()).unwrap();
+    let mut found = Vec::new();
+    refs(&spec, &mut found);
+    assert!(found.len() > 50, "the document has references");
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {target}"));
+        assert!(
+            spec["components"]["schemas"].get(name).is_some(),
+            "{target} is not in the document"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::helpers::{assert_problem, TestApp, Tokens};
-use crate::sync::push;
+use crate::sync::{pull, push};
 
 both_engines!(
     the_chart_draws_each_day_and_session_of_its_owner,
@@ -14,6 +14,8 @@ both_engines!(
     csv_streams_more_rows_than_one_page,
     the_export_holds_every_entry_and_nothing_of_anyone_else,
     bad_report_parameters_are_400_and_a_session_is_needed,
+    export_then_import_into_a_new_account_gives_the_same_export,
+    an_import_is_all_or_nothing_and_only_into_an_empty_journal,
 );
 
 /// Each journal table and its list route.
@@ -308,4 +310,154 @@ async fn bad_report_parameters_are_400_and_a_session_is_needed(app: TestApp) {
     ] {
         assert_problem(app.get_auth(path, "not-a-token").await, 401).await;
     }
+}
+
+/// The journal of an export without what each account numbers itself (`version`).
+fn journal_without_versions(document: &Value) -> Value {
+    let mut journal = document["journal"].clone();
+    for rows in journal.as_object_mut().unwrap().values_mut() {
+        for row in rows.as_array_mut().unwrap() {
+            row.as_object_mut().unwrap().remove("version");
+        }
+    }
+    journal
+}
+
+async fn export_then_import_into_a_new_account_gives_the_same_export(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    let exported = app.get_json("/v1/export", &ann.access).await;
+    // Bob has a device that synced before the import: it must pull everything imported.
+    let before = pull(&app, &bob.access, "").await;
+    let cursor = before["timestamp"].as_i64().unwrap();
+
+    let summary = app
+        .post_expect("/v1/import", &bob.access, &exported, 200)
+        .await;
+    assert_eq!(
+        summary["imported"],
+        json!({"medications": 2, "pain_entries": 3, "medication_intakes": 3, "massage_sessions": 2, "check_ins": 1})
+    );
+    let again = app.get_json("/v1/export", &bob.access).await;
+    assert_eq!(
+        journal_without_versions(&again),
+        journal_without_versions(&exported)
+    );
+    assert_ne!(
+        again["profile"], exported["profile"],
+        "the profile stays Bob's"
+    );
+    let pulled = pull(&app, &bob.access, &format!("last_pulled_at={cursor}")).await;
+    for (table, _) in JOURNAL {
+        assert_eq!(
+            pulled["changes"][table]["created"]
+                .as_array()
+                .map(Vec::len)
+                .unwrap_or(0)
+                + pulled["changes"][table]["updated"]
+                    .as_array()
+                    .map(Vec::len)
+                    .unwrap_or(0),
+            exported["journal"][table].as_array().unwrap().len(),
+            "{table}: a device that synced before the import pulls it"
+        );
+    }
+    // Ann's journal is untouched.
+    assert_eq!(
+        app.get_json("/v1/export", &ann.access).await["journal"],
+        exported["journal"]
+    );
+}
+
+async fn an_import_is_all_or_nothing_and_only_into_an_empty_journal(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    let exported = app.get_json("/v1/export", &ann.access).await;
+    let empty = app.get_json("/v1/export", &bob.access).await["journal"].clone();
+
+    // Into a journal with entries: 409, nothing changes.
+    let response = app.post_auth("/v1/import", &ann.access, &exported).await;
+    assert_problem(response, 409).await;
+    assert_eq!(
+        app.get_json("/v1/export", &ann.access).await["journal"],
+        exported["journal"]
+    );
+
+    // Another format or version: 422 naming the field.
+    for (field, value) in [("format", json!("something-else")), ("version", json!(2))] {
+        let mut document = exported.clone();
+        document[field] = value;
+        let problem = assert_problem(
+            app.post_auth("/v1/import", &bob.access, &document).await,
+            422,
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+    let mut document = exported.clone();
+    document["journal"]["users"] = json!([]);
+    // Not a document at all, or one with a table it cannot hold: 400.
+    assert_problem(
+        app.post_auth("/v1/import", &bob.access, &document).await,
+        400,
+    )
+    .await;
+    for body in [json!([1, 2]), json!({"format": "pain-journal-export"})] {
+        assert_problem(app.post_auth("/v1/import", &bob.access, &body).await, 400).await;
+    }
+
+    // One bad row among good ones (the last table): 422 naming it, and no row stored.
+    let mut document = exported.clone();
+    document["journal"]["check_ins"][0]["items"] = json!([11, 5, 7]);
+    document["journal"]["pain_entries"][1]["intensity"] = json!(12);
+    let problem = assert_problem(
+        app.post_auth("/v1/import", &bob.access, &document).await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"journal.pain_entries[1].intensity"),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("journal.check_ins[0]")),
+        "{fields:?}"
+    );
+    // Derived values cannot be set by a document: they are derived again.
+    let mut document = exported.clone();
+    document["journal"]["medication_intakes"][0]["mme"] = json!(9999);
+    document["journal"]["pain_entries"][0]["id"] =
+        document["journal"]["pain_entries"][1]["id"].clone();
+    assert_problem(
+        app.post_auth("/v1/import", &bob.access, &document).await,
+        409,
+    )
+    .await;
+    assert_eq!(
+        app.get_json("/v1/export", &bob.access).await["journal"],
+        empty
+    );
+
+    document["journal"]["pain_entries"][0]["id"] = json!("p-new");
+    app.post_expect("/v1/import", &bob.access, &document, 200)
+        .await;
+    let mmes: Vec<f64> = app.get_json("/v1/export", &bob.access).await["journal"]
+        ["medication_intakes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["mme"].as_f64())
+        .collect();
+    assert!(
+        !mmes.is_empty() && mmes.iter().all(|&m| m < 100.0),
+        "{mmes:?}"
+    );
 }
