@@ -61,6 +61,7 @@ use crate::routes;
         routes::insight::weekly,
         routes::reports::chart_svg,
         routes::reports::journal_csv,
+        routes::reports::doctor_pdf,
         routes::reports::export_all,
         routes::reports::import_all,
     ),

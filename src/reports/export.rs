@@ -56,6 +56,7 @@ pub struct JournalTables {
 struct ReadAll<'a> {
     conn: &'a mut DbConn,
     user_id: &'a UserId,
+    filter: &'a ListFilter,
     tables: BTreeMap<&'static str, Vec<Value>>,
 }
 
@@ -63,7 +64,7 @@ impl TableVisitor for ReadAll<'_> {
     type Error = ApiError;
 
     fn visit<R: SyncTable>(&mut self) -> Result<(), ApiError> {
-        let mut filter = ListFilter::default();
+        let mut filter = self.filter.clone();
         let mut views = Vec::new();
         loop {
             let rows = R::list(self.conn, self.user_id, &filter, PAGE_ROWS)?;
@@ -84,9 +85,19 @@ impl TableVisitor for ReadAll<'_> {
 
 /// Every live journal row of the user, read in one snapshot.
 pub fn read_journal(conn: &mut DbConn, user_id: &UserId) -> Result<JournalTables, ApiError> {
+    read_rows(conn, user_id, &ListFilter::default())
+}
+
+/// The user's live rows within `filter`'s days (medications have none: all of them).
+pub fn read_rows(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    filter: &ListFilter,
+) -> Result<JournalTables, ApiError> {
     let mut reader = ReadAll {
         conn,
         user_id,
+        filter,
         tables: BTreeMap::new(),
     };
     visit_all(&mut reader)?;

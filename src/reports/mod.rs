@@ -3,9 +3,11 @@
 //! period of their local days; and the way back in (`import`).
 
 pub mod chart;
+pub mod doctor;
 pub mod export;
 pub mod import;
 pub mod journal_csv;
+pub mod pdf;
 
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;

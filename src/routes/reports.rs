@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::journal::ListFilter;
 use crate::error::{ApiError, Problem};
 use crate::insight::load;
+use crate::reports::doctor::{self, DoctorParams};
 use crate::reports::export::{self, ExportDocument};
 use crate::reports::import::{self, ImportDocument, ImportSummary};
 use crate::reports::journal_csv::{self, JournalTable};
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for (path, route) in [
         ("/v1/insights/chart.svg", web::get().to(chart_svg)),
         ("/v1/reports/journal.csv", web::get().to(journal_csv)),
+        ("/v1/reports/doctor.pdf", web::get().to(doctor_pdf)),
         ("/v1/export", web::get().to(export_all)),
         ("/v1/import", web::post().to(import_all)),
     ] {
@@ -61,6 +63,33 @@ pub async fn chart_svg(
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
         .body(svg))
+}
+
+/// The report for the doctor: one page for 90 days — the chart, the massage verdict with its
+/// numbers, medications with doses and MME per day, massage sessions, weekly averages and the
+/// latest PEG and Oswestry scores. Fonts embedded, text extractable.
+#[utoipa::path(
+    get, path = "/v1/reports/doctor.pdf", tag = "reports", security(("bearer" = [])),
+    params(DoctorParams),
+    responses(
+        (status = 200, description = "The report", body = String, content_type = "application/pdf"),
+        (status = 400, description = "Bad date or paper", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn doctor_pdf(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DoctorParams>,
+) -> Result<HttpResponse, ApiError> {
+    let pdf = doctor::report(&state, user.user_id, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"pain-journal-report.pdf\"",
+        ))
+        .body(pdf))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

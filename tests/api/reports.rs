@@ -5,7 +5,7 @@ use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::helpers::{assert_problem, TestApp, Tokens};
+use crate::helpers::{assert_problem, skips_allowed, TestApp, Tokens};
 use crate::sync::{pull, push};
 
 both_engines!(
@@ -16,6 +16,7 @@ both_engines!(
     bad_report_parameters_are_400_and_a_session_is_needed,
     export_then_import_into_a_new_account_gives_the_same_export,
     an_import_is_all_or_nothing_and_only_into_an_empty_journal,
+    the_doctor_pdf_is_one_page_of_the_patients_own_numbers,
 );
 
 /// Each journal table and its list route.
@@ -460,4 +461,122 @@ async fn an_import_is_all_or_nothing_and_only_into_an_empty_journal(app: TestApp
         !mmes.is_empty() && mmes.iter().all(|&m| m < 100.0),
         "{mmes:?}"
     );
+}
+
+/// Runs a poppler tool on `pdf` and answers what it printed; `None` (a visible skip) only
+/// when the tool is missing and skips are allowed.
+fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("pj-pdf-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg(&file);
+    if tool == "pdftotext" {
+        command.arg("-"); // to stdout
+    }
+    let output = command.output();
+    std::fs::remove_dir_all(&dir).ok();
+    match output {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{tool} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8(out.stdout).unwrap())
+        }
+        Err(e) if skips_allowed() => {
+            eprintln!("SKIPPED: {tool} is not installed ({e}); apt-get install poppler-utils");
+            None
+        }
+        Err(e) => panic!("{tool} is needed (apt-get install poppler-utils): {e}"),
+    }
+}
+
+async fn pdf(app: &TestApp, token: &str, query: &str) -> Vec<u8> {
+    let response = app
+        .get_auth(&format!("/v1/reports/doctor.pdf{query}"), token)
+        .await;
+    assert_eq!(response.status(), 200, "{query}");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let bytes = response.bytes().await.unwrap().to_vec();
+    assert!(bytes.starts_with(b"%PDF-"));
+    bytes
+}
+
+async fn the_doctor_pdf_is_one_page_of_the_patients_own_numbers(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let response = app
+        .patch_auth(
+            "/v1/me",
+            &ann.access,
+            &json!({"display_name": "Ann <B> & Co"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    fill(&app, &ann).await;
+    let report = pdf(&app, &ann.access, "").await;
+    let Some(text) = poppler("pdftotext", &report, &["-layout"]) else {
+        return;
+    };
+    let text = text.replace('\u{a0}', " ");
+    for expected in [
+        "Ann <B> & Co",
+        "Pain Journal",
+        "Not enough data yet",
+        "Oxycodone 5",
+        "2 sessions (swedish 2)",
+        "Therapists: @Jo <b>",
+        "6.0 → 3.0",
+        "PEG (0–10): 6.0",
+        "Weekly averages",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    // Oxycodone once and ibuprofen twice in 90 days: 0.01 and 0.02 a day; MME 7.5 / 90 days.
+    let oxycodone = text.lines().find(|l| l.contains("Oxycodone 5")).unwrap();
+    assert!(
+        oxycodone.contains("opioid") && oxycodone.contains("0.01") && oxycodone.contains("0.08"),
+        "{oxycodone}"
+    );
+    let ibuprofen = text.lines().find(|l| l.contains("=Ibuprofen")).unwrap();
+    assert!(
+        ibuprofen.contains("nsaid") && ibuprofen.contains("0.02"),
+        "{ibuprofen}"
+    );
+    let info = poppler("pdfinfo", &report, &[]).unwrap();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+        "{info}"
+    );
+    let letter = pdf(&app, &ann.access, "?paper=letter").await;
+    let info = poppler("pdfinfo", &letter, &[]).unwrap();
+    assert!(info.contains("612 x 792 pts"), "{info}");
+    let fonts = poppler("pdffonts", &report, &[]).unwrap();
+    let font_rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!font_rows.is_empty());
+    assert!(
+        font_rows
+            .iter()
+            .all(|row| row.contains("DejaVu") && row.contains(" yes ")),
+        "every font embedded: {fonts}"
+    );
+
+    // Bob's report has none of Ann's entries; an empty journal is a report, not an error.
+    let bobs = poppler("pdftotext", &pdf(&app, &bob.access, "").await, &["-layout"]).unwrap();
+    assert!(
+        !bobs.contains("Oxycodone") && !bobs.contains("Ann"),
+        "{bobs}"
+    );
+    assert!(bobs.contains("No painkillers logged in this period"));
+    assert!(bobs.contains("No massage sessions in this period"));
+    assert_problem(
+        app.get_auth("/v1/reports/doctor.pdf?paper=a3", &ann.access)
+            .await,
+        400,
+    )
+    .await;
 }
