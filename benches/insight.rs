@@ -1,6 +1,8 @@
 //! The massage-effect analysis of a five-year journal (~15k rows): the analysis alone, and the
 //! whole HTTP request on SQLite, against reading the same rows (`GET /v1/sync`, a first sync)
-//! in the same run. `cargo bench --bench insight`. Target: the analysis well under 150 ms.
+//! in the same run; and the reports over the same five years (the doctor's PDF, the chart,
+//! the CSV). `cargo bench --bench insight`. Targets: the analysis well under 150 ms, the PDF
+//! of five years under 150 ms.
 
 use std::time::{Duration, Instant};
 
@@ -54,7 +56,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (request_ms, read_ms) = runtime.block_on(async {
+    let (request_ms, read_ms, pdf_ms, chart_ms, csv_ms) = runtime.block_on(async {
         let dir = std::env::temp_dir().join(format!("pain-journal-insight-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut settings = Settings::from_lookup(|name| match name {
@@ -111,8 +113,12 @@ fn main() {
         };
         let request = time("/v1/insights/massage-effect").await;
         let read = time("/v1/sync?last_pulled_at=0").await;
+        // The whole five years (the journal runs from 2021-01-04).
+        let pdf = time("/v1/reports/doctor.pdf?from=2021-01-04&to=2025-12-31").await;
+        let chart = time("/v1/insights/chart.svg?from=2021-01-04&to=2025-12-31").await;
+        let csv = time("/v1/reports/journal.csv?table=pain_entries").await;
         let _ = std::fs::remove_dir_all(&dir);
-        (request, read)
+        (request, read, pdf, chart, csv)
     });
 
     println!("\n## Insight on a five-year journal ({WEEKS} weeks, {rows} rows)");
@@ -120,4 +126,7 @@ fn main() {
     println!("|---|---|---|---|");
     println!("| analysis alone (series + bootstrap) | {analysis_ms:.1} ms | | |");
     println!("| GET /v1/insights/massage-effect on SQLite | {request_ms:.1} ms | {read_ms:.1} ms | {:.2}× |", request_ms / read_ms);
+    println!("| GET /v1/reports/doctor.pdf, all five years (insight + chart + layout) | {pdf_ms:.1} ms | {read_ms:.1} ms | {:.2}× |", pdf_ms / read_ms);
+    println!("| GET /v1/insights/chart.svg, all five years | {chart_ms:.1} ms | {read_ms:.1} ms | {:.2}× |", chart_ms / read_ms);
+    println!("| GET /v1/reports/journal.csv, all pain entries | {csv_ms:.1} ms | {read_ms:.1} ms | {:.2}× |", csv_ms / read_ms);
 }
