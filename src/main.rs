@@ -1,8 +1,13 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use pain_journal::config::Settings;
+use pain_journal::domain::{Email, UserId};
+use pain_journal::error::ApiError;
+use pain_journal::insight::demo::Progress;
 use pain_journal::insight::simulate::Booking;
+use pain_journal::reports::import::{self, ImportDocument};
 use pain_journal::startup::Application;
 use pain_journal::state::AppState;
 use pain_journal::{db, insight, openapi, telemetry};
@@ -38,6 +43,15 @@ enum Command {
         booking: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Load an export document (`GET /v1/export`) from a file into a registered account whose
+    /// journal is empty, in one transaction: every row or none.
+    Import {
+        /// The account's email (register it first).
+        #[arg(long)]
+        email: String,
+        /// The export document (JSON).
+        file: std::path::PathBuf,
     },
     /// Check the massage-effect analysis on synthetic journals with known effects and print
     /// the power / false-alarm / error table for 8, 26 and 52 weeks.
@@ -107,6 +121,7 @@ fn main() -> ExitCode {
             booking,
             seed,
         } => demo_data(&settings, &email, weeks, effect, &booking, seed),
+        Command::Import { email, file } => import(&settings, &email, &file),
         _ => serve(&settings),
     };
     match result {
@@ -137,13 +152,74 @@ fn demo_data(
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let bar = rows_bar(0, "writing");
     let written = runtime.block_on(insight::demo::fill(
-        &state, email, weeks, effect, booking, seed,
+        &state,
+        email,
+        weeks,
+        effect,
+        booking,
+        seed,
+        &mut |step| match step {
+            Progress::Total(rows) => bar.set_length(rows),
+            Progress::Done(rows) => bar.inc(rows),
+        },
     ))?;
+    bar.finish_and_clear();
     println!(
         "wrote {written} journal rows for {email} ({weeks} weeks, true effect {:+.0}%)",
         effect * 100.0
     );
+    Ok(())
+}
+
+/// A bar over rows on stderr (drawn only on a terminal).
+fn rows_bar(rows: u64, doing: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(rows);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} rows ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(doing);
+    bar
+}
+
+fn import(settings: &Settings, email: &str, path: &std::path::Path) -> Result<(), String> {
+    let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let reading = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template("reading {wide_bar} {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let document: ImportDocument =
+        serde_json::from_reader(std::io::BufReader::new(reading.wrap_read(file)))
+            .map_err(|e| format!("{}: not an export document: {e}", path.display()))?;
+    reading.finish_and_clear();
+    import::check_document(&document).map_err(|e| e.to_string())?;
+    let pool = db::connect(&settings.database, 1)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let user = db::users::find_by_email(&mut conn, email.as_str())
+        .map_err(|e| e.to_string())?
+        .ok_or("no account with that email; register it first")?;
+    let user_id = UserId::from_trusted(user.id);
+    let bar = rows_bar(document.rows() as u64, "importing");
+    let summary = conn
+        .write_transaction(|conn| import::load(conn, &user_id, &document, &mut |n| bar.inc(n)))
+        .map_err(|e| match e {
+            ApiError::Validation(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.reason))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            other => other.to_string(),
+        })?;
+    bar.finish_and_clear();
+    let total: usize = summary.imported.values().sum();
+    println!("imported {total} journal rows into {}", email.as_str());
+    for (table, rows) in &summary.imported {
+        println!("  {table}: {rows}");
+    }
     Ok(())
 }
 

@@ -63,6 +63,7 @@ use crate::routes;
         routes::reports::journal_csv,
         routes::reports::doctor_pdf,
         routes::reports::export_all,
+        routes::reports::export_fhir,
         routes::reports::import_all,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),

@@ -9,8 +9,18 @@ use crate::db::users;
 use crate::domain::{Email, UserId};
 use crate::state::AppState;
 
+/// What `fill` reports as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// Rows it will write.
+    Total(u64),
+    /// Rows just written.
+    Done(u64),
+}
+
 /// Writes `weeks` weeks ending today into the account of `email`, through the same path as a
-/// phone's sync push (so every value is validated and versioned). Answers the rows written.
+/// phone's sync push (so every value is validated and versioned). Answers the rows written;
+/// `progress` hears the total first, then each batch written (the CLI draws a bar with it).
 pub async fn fill(
     state: &AppState,
     email: &str,
@@ -18,6 +28,7 @@ pub async fn fill(
     effect: f64,
     booking: Booking,
     seed: u64,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<usize, String> {
     let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
     let user = state
@@ -78,6 +89,9 @@ pub async fn fill(
         ("medication_intakes", intakes),
         ("massage_sessions", massages),
     ];
+    progress(Progress::Total(
+        batches.iter().map(|(_, rows)| rows.len() as u64).sum(),
+    ));
     for (table, rows) in batches {
         for chunk in rows.chunks(1000) {
             let body =
@@ -89,6 +103,7 @@ pub async fn fill(
                 return Err(format!("rows were rejected: {:?}", result.rejected));
             }
             written += result.applied;
+            progress(Progress::Done(chunk.len() as u64));
         }
     }
     Ok(written)

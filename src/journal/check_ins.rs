@@ -42,7 +42,7 @@ pub struct CheckInInput {
     pub items: Vec<Option<i64>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckIn {
     pub id: String,
     pub answered_at: String,

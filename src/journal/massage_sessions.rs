@@ -77,7 +77,7 @@ pub struct MassageSessionInput {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MassageSession {
     pub id: String,
     pub started_at: String,

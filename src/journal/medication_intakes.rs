@@ -41,7 +41,7 @@ pub struct MedicationIntakeInput {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MedicationIntake {
     pub id: String,
     pub medication_id: String,

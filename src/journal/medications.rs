@@ -66,7 +66,7 @@ fn default_active() -> bool {
     true
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Medication {
     pub id: String,
     pub name: String,

@@ -70,7 +70,7 @@ pub struct PainEntryInput {
 }
 
 /// A stored pain entry.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PainEntry {
     pub id: String,
     pub recorded_at: String,

@@ -61,6 +61,13 @@ pub struct ImportTables {
     pub check_ins: Option<Vec<Map<String, Value>>>,
 }
 
+impl ImportDocument {
+    /// Rows in the document, all tables.
+    pub fn rows(&self) -> usize {
+        self.journal.total()
+    }
+}
+
 impl ImportTables {
     fn rows(&self, table: &str) -> &[Map<String, Value>] {
         let rows = match table {
@@ -102,11 +109,13 @@ pub fn check_document(document: &ImportDocument) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Loads the document's rows for `user_id` on `conn` (the caller's write transaction).
+/// Loads the document's rows for `user_id` on `conn` (the caller's write transaction);
+/// `progress` hears of each row checked (the CLI draws a bar with it).
 pub fn load(
     conn: &mut DbConn,
     user_id: &UserId,
     document: &ImportDocument,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<ImportSummary, ApiError> {
     let total = document.journal.total();
     // Lock the account first (STYLE 12), then look: a racing write cannot slip in between.
@@ -121,6 +130,7 @@ pub fn load(
         errors: Vec::new(),
         imported: BTreeMap::new(),
         checking_empty: true,
+        progress,
     };
     visit_all(&mut loader)?;
     loader.checking_empty = false;
@@ -145,6 +155,7 @@ struct Loader<'a> {
     imported: BTreeMap<String, usize>,
     /// The first pass only checks that the journal holds no live row.
     checking_empty: bool,
+    progress: &'a mut dyn FnMut(u64),
 }
 
 fn instant(value: Option<&Value>) -> Option<NaiveDateTime> {
@@ -175,6 +186,7 @@ impl TableVisitor for Loader<'_> {
         let items = self.document.journal.rows(R::TABLE);
         let mut rows = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
+            (self.progress)(1);
             let at = |field: &str| match field {
                 "" => format!("journal.{}[{i}]", R::TABLE),
                 _ => format!("journal.{}[{i}].{field}", R::TABLE),

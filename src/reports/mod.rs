@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod doctor;
 pub mod export;
+pub mod fhir;
 pub mod import;
 pub mod journal_csv;
 pub mod pdf;
@@ -13,6 +14,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::db::journal::ListFilter;
 use crate::domain::journal::parse_date;
 use crate::domain::Timezone;
 use crate::error::ApiError;
@@ -39,6 +41,15 @@ pub fn optional_date(raw: &Option<String>, name: &str) -> Result<Option<NaiveDat
     raw.as_deref()
         .map(|r| parse_date(r).map_err(|why| ApiError::BadRequest(format!("{name}: {why}"))))
         .transpose()
+}
+
+/// Rows of the local days `from ..= to` from the query; either end open when not given.
+pub fn days_filter(from: &Option<String>, to: &Option<String>) -> Result<ListFilter, ApiError> {
+    Ok(ListFilter {
+        from: optional_date(from, "from")?,
+        to: optional_date(to, "to")?,
+        before: None,
+    })
 }
 
 /// Local days `from ..= to`; empty when `to` is before `from`.

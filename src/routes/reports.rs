@@ -7,14 +7,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::db::journal::ListFilter;
 use crate::error::{ApiError, Problem};
 use crate::insight::load;
 use crate::reports::doctor::{self, DoctorParams};
 use crate::reports::export::{self, ExportDocument};
+use crate::reports::fhir;
 use crate::reports::import::{self, ImportDocument, ImportSummary};
 use crate::reports::journal_csv::{self, JournalTable};
-use crate::reports::{chart, optional_date, PeriodParams};
+use crate::reports::{chart, days_filter, PeriodParams};
 use crate::routes::JsonObject;
 use crate::state::AppState;
 
@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/v1/reports/journal.csv", web::get().to(journal_csv)),
         ("/v1/reports/doctor.pdf", web::get().to(doctor_pdf)),
         ("/v1/export", web::get().to(export_all)),
+        ("/v1/export/fhir", web::get().to(export_fhir)),
         ("/v1/import", web::post().to(import_all)),
     ] {
         cfg.service(
@@ -124,11 +125,7 @@ pub async fn journal_csv(
     query: web::Query<CsvParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query.into_inner();
-    let filter = ListFilter {
-        from: optional_date(&params.from, "from")?,
-        to: optional_date(&params.to, "to")?,
-        before: None,
-    };
+    let filter = days_filter(&params.from, &params.to)?;
     let filename = format!("pain-journal-{}.csv", params.table.name());
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8; header=present")
@@ -179,6 +176,61 @@ pub async fn export_all(
         .json(document))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FhirParams {
+    /// First local day, `YYYY-MM-DD` (default: the first entry).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last local day, `YYYY-MM-DD` (default: the last entry); before `from`: the patient only.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+}
+
+/// The journal as a FHIR R4 (4.0.1) `Bundle` of type `collection`: the `Patient`, each pain
+/// entry as `Observation`s (LOINC 72514-3; back and leg pain with their body site), each
+/// intake as a patient-reported `MedicationStatement`, each massage as a `Procedure`
+/// (SNOMED CT), each check-in as an `Observation` with its score.
+#[utoipa::path(
+    get, path = "/v1/export/fhir", tag = "reports", security(("bearer" = [])),
+    params(FhirParams),
+    responses(
+        (status = 200, description = "A FHIR R4 Bundle", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export_fhir(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<FhirParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query.into_inner();
+    let filter = days_filter(&params.from, &params.to)?;
+    let user_id = user.user_id;
+    let bundle = state
+        .db(move |conn| {
+            conn.read_transaction(|conn| {
+                let profile = crate::auth::accounts::read_profile(conn, &user_id)?;
+                let journal = export::read_rows(conn, &user_id, &filter)?;
+                fhir::bundle(
+                    &profile,
+                    &journal,
+                    crate::journal::rfc3339(crate::db::now()),
+                )
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(fhir::MEDIA_TYPE)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"pain-journal-fhir.json\"",
+        ))
+        .json(bundle))
+}
+
 /// Loads an export document into this account, whose journal must be empty: every row or
 /// none. Rows are validated like new entries and keep their ids, local days and times; each
 /// gets a new version, so signed-in devices pull them. The profile is not changed.
@@ -203,7 +255,9 @@ pub async fn import_all(
     import::check_document(&document)?;
     let user_id = user.user_id;
     let summary = state
-        .db(move |conn| conn.write_transaction(|conn| import::load(conn, &user_id, &document)))
+        .db(move |conn| {
+            conn.write_transaction(|conn| import::load(conn, &user_id, &document, &mut |_| {}))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(summary))
 }

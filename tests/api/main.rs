@@ -7,6 +7,7 @@ mod insight;
 mod accounts;
 mod concurrency;
 mod errors;
+mod fhir;
 mod journal;
 mod journal_indexes;
 mod journal_inputs;

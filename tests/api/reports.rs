@@ -28,7 +28,7 @@ const JOURNAL: [(&str, &str); 5] = [
     ("check_ins", "/v1/check-ins"),
 ];
 
-fn days_ago(days: i64, hour: u32) -> String {
+pub(crate) fn days_ago(days: i64, hour: u32) -> String {
     let day = (Utc::now() - Duration::days(days)).date_naive();
     day.and_hms_opt(hour, 0, 0)
         .unwrap()
@@ -38,7 +38,7 @@ fn days_ago(days: i64, hour: u32) -> String {
 
 /// A small journal of the last week: an opioid and an NSAID, pain with back and leg, three
 /// intakes, two massages and a check-in; notes that try to break CSV and spreadsheets.
-async fn fill(app: &TestApp, tokens: &Tokens) {
+pub(crate) async fn fill(app: &TestApp, tokens: &Tokens) {
     let token = &tokens.access;
     for med in [
         json!({"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}),
