@@ -138,28 +138,38 @@ pub async fn massage_effect(
     params: InsightParams,
 ) -> Result<MassageEffect, ApiError> {
     let range = parse_range(&params.from, &params.to)?;
-    let window_days = params.window_days.unwrap_or(3);
+    let window_days = params.window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
     if !(1..=14).contains(&window_days) {
         return Err(ApiError::BadRequest(
             "window_days: must be from 1 to 14".into(),
         ));
     }
-    let (days, weeks) = series(state, user_id, range).await?;
-    let analysis_params = Params {
+    let journal = state
+        .db(move |conn| conn.read_transaction(|conn| read_journal(conn, &user_id, &range)))
+        .await?;
+    // The analysis is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || effect_of(&journal, window_days))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Days compared before and after each session when the request names none.
+pub const DEFAULT_WINDOW_DAYS: i64 = 3;
+
+/// The analysis of a journal, with the daily and weekly series it ran on (from the first
+/// entry to the last).
+pub fn effect_of(journal: &Journal, window_days: i64) -> MassageEffect {
+    let days = daily(journal, None, None);
+    let weeks = weekly(&days);
+    let params = Params {
         window_days,
         ..Params::default()
     };
-    // The bootstrap is CPU work: off the async workers.
-    tokio::task::spawn_blocking(move || {
-        let analysis = analyse(&days, &weeks, &analysis_params);
-        MassageEffect {
-            analysis,
-            daily: days,
-            weekly: weeks,
-        }
-    })
-    .await
-    .map_err(ApiError::internal)
+    MassageEffect {
+        analysis: analyse(&days, &weeks, &params),
+        daily: days,
+        weekly: weeks,
+    }
 }
 
 pub async fn weekly_series(
@@ -172,8 +182,32 @@ pub async fn weekly_series(
     Ok(WeeklySeries { weeks })
 }
 
-/// The profile, the report period resolved in the user's time zone, and the daily series
-/// over it, read in one snapshot.
+/// The profile, the report period resolved in the user's time zone, and the journal of its
+/// days, read on `conn` (in the caller's snapshot).
+pub fn read_report(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    params: &crate::reports::PeriodParams,
+) -> Result<
+    (
+        crate::auth::accounts::Profile,
+        crate::reports::Period,
+        Journal,
+    ),
+    ApiError,
+> {
+    let profile = crate::auth::accounts::read_profile(conn, user_id)?;
+    let timezone = crate::domain::Timezone::parse(&profile.timezone).map_err(ApiError::internal)?;
+    let period = crate::reports::Period::resolve(params, &timezone)?;
+    let range = Range {
+        from: Some(period.from),
+        to: Some(period.to),
+    };
+    let journal = read_journal(conn, user_id, &range)?;
+    Ok((profile, period, journal))
+}
+
+/// The profile, the report period and the daily series over all of it, read in one snapshot.
 pub async fn report_days(
     state: &AppState,
     user_id: UserId,
@@ -187,20 +221,7 @@ pub async fn report_days(
     ApiError,
 > {
     let (profile, period, journal) = state
-        .db(move |conn| {
-            conn.read_transaction(|conn| {
-                let profile = crate::auth::accounts::read_profile(conn, &user_id)?;
-                let timezone = crate::domain::Timezone::parse(&profile.timezone)
-                    .map_err(ApiError::internal)?;
-                let period = crate::reports::Period::resolve(&params, &timezone)?;
-                let range = Range {
-                    from: Some(period.from),
-                    to: Some(period.to),
-                };
-                let journal = read_journal(conn, &user_id, &range)?;
-                Ok((profile, period, journal))
-            })
-        })
+        .db(move |conn| conn.read_transaction(|conn| read_report(conn, &user_id, &params)))
         .await?;
     let days = daily(&journal, Some(period.from), Some(period.to));
     Ok((profile, period, days))

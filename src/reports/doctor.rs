@@ -8,14 +8,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::export::read_rows;
+use std::sync::Arc;
+
+use super::export::read_table;
 use super::{chart, pdf, Period, PeriodParams};
 use crate::db::journal::ListFilter;
+use crate::db::DbConn;
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::insight::analysis::Verdict;
-use crate::insight::load::{self, InsightParams};
-use crate::insight::series::Week;
+use crate::insight::load;
+use crate::insight::series::{daily, Journal, Week};
+use crate::journal::check_ins::CheckIns;
+use crate::journal::massage_sessions::MassageSessions;
+use crate::journal::medication_intakes::MedicationIntakes;
+use crate::journal::medications::Medications;
 use crate::state::AppState;
 
 const TEMPLATE: &str = include_str!("doctor.typ");
@@ -212,6 +219,41 @@ fn weeks(weekly: &[Week]) -> Vec<Value> {
         .collect()
 }
 
+/// What the page is made from, read in one snapshot: the profile, the period, the journal
+/// for the chart and the insight, and the rows the tables summarise (pain entries are in
+/// the journal already).
+struct Snapshot {
+    profile: crate::auth::accounts::Profile,
+    period: Period,
+    journal: Journal,
+    medications: Vec<Value>,
+    intakes: Vec<Value>,
+    sessions: Vec<Value>,
+    check_ins: Vec<Value>,
+}
+
+fn read_snapshot(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    params: &PeriodParams,
+) -> Result<Snapshot, ApiError> {
+    let (profile, period, journal) = load::read_report(conn, user_id, params)?;
+    let filter = ListFilter {
+        from: Some(period.from),
+        to: Some(period.to),
+        before: None,
+    };
+    Ok(Snapshot {
+        profile,
+        period,
+        journal,
+        medications: read_table::<Medications>(conn, user_id, &ListFilter::default())?,
+        intakes: read_table::<MedicationIntakes>(conn, user_id, &filter)?,
+        sessions: read_table::<MassageSessions>(conn, user_id, &filter)?,
+        check_ins: read_table::<CheckIns>(conn, user_id, &filter)?,
+    })
+}
+
 /// The report as PDF bytes.
 pub async fn report(
     state: &AppState,
@@ -223,26 +265,32 @@ pub async fn report(
         from: params.from,
         to: params.to,
     };
-    let (profile, period, days) = load::report_days(state, user_id.clone(), period_params).await?;
-    let insight = load::massage_effect(
-        state,
-        user_id.clone(),
-        InsightParams {
-            from: Some(period.from.to_string()),
-            to: Some(period.to.to_string()),
-            window_days: None,
-        },
-    )
-    .await?;
-    let filter = ListFilter {
-        from: Some(period.from),
-        to: Some(period.to),
-        before: None,
-    };
-    let rows = state
-        .db(move |conn| conn.read_transaction(|conn| read_rows(conn, &user_id, &filter)))
-        .await?;
-    let svg = chart::render(&period, &days).map_err(ApiError::internal)?;
+    let snapshot = Arc::new(
+        state
+            .db(move |conn| {
+                conn.read_transaction(|conn| read_snapshot(conn, &user_id, &period_params))
+            })
+            .await?,
+    );
+    // The analysis and the chart are CPU work, independent of each other: one core each.
+    let for_insight = Arc::clone(&snapshot);
+    let insight = tokio::task::spawn_blocking(move || {
+        load::effect_of(&for_insight.journal, load::DEFAULT_WINDOW_DAYS)
+    });
+    let for_chart = Arc::clone(&snapshot);
+    let svg = tokio::task::spawn_blocking(move || {
+        let period = for_chart.period;
+        let days = daily(&for_chart.journal, Some(period.from), Some(period.to));
+        chart::render(&period, &days)
+    });
+    let insight = insight.await.map_err(ApiError::internal)?;
+    let svg = svg
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let Snapshot {
+        profile, period, ..
+    } = &*snapshot;
     let analysis = &insight.analysis;
     // "Not enough data yet: …" already says its verdict.
     let verdict = match analysis.verdict {
@@ -257,15 +305,15 @@ pub async fn report(
     let data = json!({
         "app": "Pain Journal",
         "paper": paper.typst_name(),
-        "patient": profile.display_name.unwrap_or_else(|| "Patient".into()),
+        "patient": profile.display_name.clone().unwrap_or_else(|| "Patient".into()),
         "period": format!("{} – {}", day_words(period.from), day_words(period.to)),
         "made": day_words(chrono::Utc::now().date_naive()),
         "verdict": verdict,
         "summary": analysis.summary,
         "opioid_summary": analysis.opioid_summary,
-        "medications": medications(&period, &rows.medications, &rows.medication_intakes),
-        "massage": massage_summary(&rows.massage_sessions),
-        "scores": latest_scores(&rows.check_ins),
+        "medications": medications(period, &snapshot.medications, &snapshot.intakes),
+        "massage": massage_summary(&snapshot.sessions),
+        "scores": latest_scores(&snapshot.check_ins),
         "weeks": weeks(&insight.weekly),
         "weeks_note": weeks_note,
     });

@@ -64,22 +64,29 @@ impl TableVisitor for ReadAll<'_> {
     type Error = ApiError;
 
     fn visit<R: SyncTable>(&mut self) -> Result<(), ApiError> {
-        let mut filter = self.filter.clone();
-        let mut views = Vec::new();
-        loop {
-            let rows = R::list(self.conn, self.user_id, &filter, PAGE_ROWS)?;
-            for row in &rows {
-                views.push(serde_json::to_value(R::view(row)).map_err(ApiError::internal)?);
-            }
-            match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE_ROWS => {
-                    filter.before = Some(R::sort_key(last))
-                }
-                _ => break,
-            }
-        }
+        let views = read_table::<R>(self.conn, self.user_id, self.filter)?;
         self.tables.insert(R::TABLE, views);
         Ok(())
+    }
+}
+
+/// The user's live rows of one table within `filter`'s days, as the API shows them.
+pub fn read_table<R: SyncTable>(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    filter: &ListFilter,
+) -> Result<Vec<Value>, ApiError> {
+    let mut filter = filter.clone();
+    let mut views = Vec::new();
+    loop {
+        let rows = R::list(conn, user_id, &filter, PAGE_ROWS)?;
+        for row in &rows {
+            views.push(serde_json::to_value(R::view(row)).map_err(ApiError::internal)?);
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == PAGE_ROWS => filter.before = Some(R::sort_key(last)),
+            _ => return Ok(views),
+        }
     }
 }
 
