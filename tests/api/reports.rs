@@ -17,6 +17,7 @@ both_engines!(
     export_then_import_into_a_new_account_gives_the_same_export,
     an_import_is_all_or_nothing_and_only_into_an_empty_journal,
     the_doctor_pdf_is_one_page_of_the_patients_own_numbers,
+    the_import_command_loads_a_file_like_the_route,
 );
 
 /// Each journal table and its list route.
@@ -579,4 +580,76 @@ async fn the_doctor_pdf_is_one_page_of_the_patients_own_numbers(app: TestApp) {
         400,
     )
     .await;
+}
+
+/// Runs `pain-journal import` on this app's database; answers (succeeded, stdout, stderr).
+fn import_command(app: &TestApp, email: &str, file: &std::path::Path) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pain-journal"))
+        .env(
+            "DATABASE_URL",
+            crate::sync_safety::database_url(&app.settings.database),
+        )
+        .env("JWT_SECRET", crate::helpers::JWT_SECRET)
+        .env("RUST_LOG", "error")
+        .args(["import", "--email", email])
+        .arg(file)
+        .output()
+        .expect("run the binary");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn the_import_command_loads_a_file_like_the_route(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fill(&app, &ann).await;
+    let exported = app.get_json("/v1/export", &ann.access).await;
+    let dir = std::env::temp_dir().join(format!("pj-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("export.json");
+    std::fs::write(&file, serde_json::to_vec(&exported).unwrap()).unwrap();
+
+    let (ok, stdout, stderr) = import_command(&app, "bob@example.com", &file);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("imported 11 journal rows"), "{stdout}");
+    let imported = app.get_json("/v1/export", &bob.access).await;
+    assert_eq!(
+        journal_without_versions(&imported),
+        journal_without_versions(&exported)
+    );
+
+    // Again: the journal is no longer empty; nothing changes and it says why.
+    let (ok, _, stderr) = import_command(&app, "bob@example.com", &file);
+    assert!(!ok);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    let after = app.get_json("/v1/export", &bob.access).await;
+    assert_eq!(after["journal"], imported["journal"]);
+    // Not a document, no such account, no such file: each a one-line refusal.
+    let carol = app.register("carol@example.com").await;
+    assert!(carol["id"].is_string());
+    std::fs::write(dir.join("bad.json"), b"{\"format\": \"other\"").unwrap();
+    for (email, path, says) in [
+        (
+            "carol@example.com",
+            dir.join("bad.json"),
+            "not an export document",
+        ),
+        ("nobody@example.com", file.clone(), "no account"),
+        (
+            "carol@example.com",
+            dir.join("missing.json"),
+            "missing.json",
+        ),
+    ] {
+        let (ok, _, stderr) = import_command(&app, email, &path);
+        assert!(!ok, "{email} {}", path.display());
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    let carol_tokens = app.login("carol@example.com", "cli check").await;
+    let untouched = app.get_json("/v1/export", &carol_tokens.access).await;
+    assert_eq!(untouched["journal"]["pain_entries"], serde_json::json!([]));
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -30,7 +30,7 @@ impl Drop for ServerProcess {
     }
 }
 
-fn database_url(location: &DatabaseLocation) -> String {
+pub(crate) fn database_url(location: &DatabaseLocation) -> String {
     match location {
         DatabaseLocation::Sqlite(path) => format!("sqlite://{}", path.display()),
         DatabaseLocation::Postgres(url) => url.clone(),
