@@ -22,6 +22,10 @@ const DOSES: RGBColor = RGBColor(120, 120, 120);
 const MME: RGBColor = RGBColor(190, 40, 40);
 const MASSAGE: RGBColor = RGBColor(128, 60, 160);
 
+/// Longest period whose pain values get a dot each: beyond it dots sit closer than 8 px and
+/// only blur the line, while five years of them (thousands of circles) slow the PDF layout.
+const DOTS_MAX_DAYS: f64 = 120.0;
+
 type DrawResult<T> = Result<T, String>;
 /// Reads one line's value from a day.
 type DayValue = fn(&Day) -> Option<f64>;
@@ -131,6 +135,7 @@ fn pain_panel(
         (LEG, 1, |d| d.leg_pain_mean),
         (PAIN, 2, |d| d.pain_mean),
     ];
+    let dots = axis.range.end - axis.range.start <= DOTS_MAX_DAYS;
     for (color, width, value) in series {
         for line in runs(days.iter().map(|d| (at(d.date), value(d)))) {
             chart
@@ -139,6 +144,9 @@ fn pain_panel(
                     color.stroke_width(width),
                 ))
                 .map_err(failed)?;
+            if !dots {
+                continue;
+            }
             chart
                 .draw_series(
                     line.iter()
