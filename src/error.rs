@@ -21,6 +21,10 @@ pub enum ApiError {
     /// Missing, expired or otherwise unacceptable credentials (401).
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// Signed in, but this kind of account may not do this (403): e.g. a clinician on the
+    /// journal routes.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// Missing or belonging to someone else: the two answer alike (404).
     #[error("not found")]
     NotFound,
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Some fields are not valid"),
             ApiError::BadRequest(_) => ("bad-request", "The request cannot be read"),
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed for this account"),
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
@@ -103,7 +108,7 @@ impl ApiError {
             | ApiError::Conflict(detail)
             | ApiError::PayloadTooLarge(detail)
             | ApiError::UnsupportedMediaType(detail) => detail.clone(),
-            ApiError::Unauthorized(detail) => (*detail).to_owned(),
+            ApiError::Unauthorized(detail) | ApiError::Forbidden(detail) => (*detail).to_owned(),
             ApiError::NotFound => "No such resource.".into(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("This resource does not accept that method; it accepts {allow}.")
@@ -137,6 +142,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod private_files;
 pub mod reports;
 pub mod routes;
+pub mod share;
 pub mod startup;
 pub mod state;
 pub mod sync;

@@ -7,6 +7,7 @@ pub mod change_seq;
 pub mod journal;
 pub mod schema;
 pub mod sessions;
+pub mod shares;
 pub mod sync_receipts;
 pub mod users;
 

@@ -137,7 +137,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     medication_intakes,
     massage_sessions,
     check_ins,
-    sync_push_receipts
+    sync_push_receipts,
+    share_grants,
+    access_log,
+    redeem_throttle
 );
 
 diesel::table! {
@@ -147,5 +150,48 @@ diesel::table! {
         request_hash -> Text,
         response -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    share_grants (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        kind -> Text,
+        scope -> Text,
+        label -> Text,
+        secret_hash -> Text,
+        clinician_id -> Nullable<Text>,
+        redeem_by -> Nullable<Timestamp>,
+        redeemed_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_access_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_log (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        share_id -> Text,
+        clinician_id -> Nullable<Text>,
+        viewer -> Text,
+        what -> Text,
+        address -> Nullable<Text>,
+        at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redeem_throttle (subject) {
+        subject -> Text,
+        user_id -> Nullable<Text>,
+        failures -> Integer,
+        window_start -> Timestamp,
     }
 }

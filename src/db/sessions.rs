@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::sessions;
+use super::schema::{sessions, users};
 use super::DbConn;
 use crate::domain::{SessionFamilyId, SessionId, UserId};
 
@@ -125,18 +125,24 @@ pub fn family_exists(
 }
 
 /// True while the family has not been revoked: what an access token's `sid` must point at.
-pub fn family_is_active(
+/// The account's role when the session is still live (one statement); `None` when it was
+/// signed out or the account erased.
+pub fn live_role(
     conn: &mut DbConn,
     user_id: &UserId,
     family_id: &SessionFamilyId,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id.as_str()))
-            .filter(sessions::family_id.eq(family_id.as_str()))
-            .filter(sessions::revoked_at.is_null()),
-    ))
-    .get_result(conn)
+) -> QueryResult<Option<String>> {
+    users::table
+        .filter(users::id.eq(user_id.as_str()))
+        .filter(diesel::dsl::exists(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id.as_str()))
+                .filter(sessions::family_id.eq(family_id.as_str()))
+                .filter(sessions::revoked_at.is_null()),
+        ))
+        .select(users::role)
+        .first(conn)
+        .optional()
 }
 
 /// The token each signed-in device holds now: one row per live family.

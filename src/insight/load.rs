@@ -61,20 +61,24 @@ pub struct WeeklySeries {
     pub weeks: Vec<Week>,
 }
 
-struct Range {
+pub(crate) struct Range {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 }
 
 /// The days asked for; `from` after `to` is a valid, empty range.
-fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<Range, ApiError> {
+pub(crate) fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<Range, ApiError> {
     Ok(Range {
         from: crate::reports::optional_date(from, "from")?,
         to: crate::reports::optional_date(to, "to")?,
     })
 }
 
-fn read_journal(conn: &mut DbConn, user_id: &UserId, range: &Range) -> Result<Journal, ApiError> {
+pub(crate) fn read_journal(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    range: &Range,
+) -> Result<Journal, ApiError> {
     let filter = ListFilter {
         from: range.from,
         to: range.to,
@@ -138,12 +142,7 @@ pub async fn massage_effect(
     params: InsightParams,
 ) -> Result<MassageEffect, ApiError> {
     let range = parse_range(&params.from, &params.to)?;
-    let window_days = params.window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
-    if !(1..=14).contains(&window_days) {
-        return Err(ApiError::BadRequest(
-            "window_days: must be from 1 to 14".into(),
-        ));
-    }
+    let window_days = window_days(params.window_days)?;
     let journal = state
         .db(move |conn| conn.read_transaction(|conn| read_journal(conn, &user_id, &range)))
         .await?;
@@ -151,6 +150,18 @@ pub async fn massage_effect(
     tokio::task::spawn_blocking(move || effect_of(&journal, window_days))
         .await
         .map_err(ApiError::internal)
+}
+
+/// The days compared before and after each session, as asked (1–14) or by default.
+pub fn window_days(asked: Option<i64>) -> Result<i64, ApiError> {
+    let days = asked.unwrap_or(DEFAULT_WINDOW_DAYS);
+    if (1..=14).contains(&days) {
+        Ok(days)
+    } else {
+        Err(ApiError::BadRequest(
+            "window_days: must be from 1 to 14".into(),
+        ))
+    }
 }
 
 /// Days compared before and after each session when the request names none.

@@ -11,7 +11,7 @@ pub mod days;
 pub mod massage_sessions;
 pub mod medication_intakes;
 pub mod medications;
-mod paging;
+pub mod paging;
 pub mod pain_entries;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -316,22 +316,30 @@ pub async fn list<R: Resource>(
 ) -> Result<Page<R::View>, ApiError> {
     let (filter, limit) = params.parse()?;
     state
-        .db(move |conn| {
-            // One more than asked tells whether there is a next page.
-            let mut rows = R::list(conn, &user_id, &filter, limit + 1)?;
-            let next_cursor = if rows.len() as i64 > limit {
-                rows.truncate(limit as usize);
-                rows.last()
-                    .map(|row| paging::encode_cursor(&R::sort_key(row)))
-            } else {
-                None
-            };
-            Ok(Page {
-                items: rows.iter().map(R::view).collect(),
-                next_cursor,
-            })
-        })
+        .db(move |conn| list_on::<R>(conn, &user_id, &filter, limit))
         .await
+}
+
+/// One page of a list, read on `conn` (in the caller's transaction).
+pub fn list_on<R: Resource>(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    filter: &ListFilter,
+    limit: i64,
+) -> Result<Page<R::View>, ApiError> {
+    // One more than asked tells whether there is a next page.
+    let mut rows = R::list(conn, user_id, filter, limit + 1)?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|row| paging::encode_cursor(&R::sort_key(row)))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.iter().map(R::view).collect(),
+        next_cursor,
+    })
 }
 
 /// Applies a JSON merge patch to `current` and reads the result back as `T`.

@@ -91,7 +91,7 @@ pub fn encode_cursor((time, id): &(NaiveDateTime, String)) -> String {
     format!("{}~{id}", time.and_utc().timestamp_micros())
 }
 
-fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, String)> {
+pub fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, String)> {
     let (micros, id) = cursor.split_once('~')?;
     let digits = micros.strip_prefix('-').unwrap_or(micros);
     let plain_digits =

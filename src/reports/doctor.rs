@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use std::sync::Arc;
@@ -97,7 +97,7 @@ fn date_of(row: &Value) -> Option<NaiveDate> {
 
 /// Per medication: name, class, intakes, intakes per day, MME per day (opioids), and the
 /// change from the period's first 30 days to its last 30 (when it holds 60 or more).
-fn medications(period: &Period, meds: &[Value], intakes: &[Value]) -> Vec<Value> {
+fn medications(period: &Period, meds: &[Value], intakes: &[Value]) -> Vec<MedicationLine> {
     let days = period.days().max(1) as f64;
     let month = |first: bool, date: NaiveDate| {
         if first {
@@ -112,7 +112,7 @@ fn medications(period: &Period, meds: &[Value], intakes: &[Value]) -> Vec<Value>
             by_medication.entry(id).or_default().push(intake);
         }
     }
-    let mut rows: Vec<(String, Value)> = by_medication
+    let mut rows: Vec<MedicationLine> = by_medication
         .into_iter()
         .map(|(id, taken)| {
             let med = meds
@@ -135,19 +135,22 @@ fn medications(period: &Period, meds: &[Value], intakes: &[Value]) -> Vec<Value>
             } else {
                 "–".into()
             };
-            let row = json!({
-                "name": name,
-                "class": class,
-                "doses": taken.len().to_string(),
-                "per_day": rate(taken.len() as f64 / days),
-                "mme_per_day": if class == "opioid" { rate(mme / days) } else { "–".into() },
-                "change": change,
-            });
-            (name, row)
+            MedicationLine {
+                doses: taken.len().to_string(),
+                per_day: rate(taken.len() as f64 / days),
+                mme_per_day: if class == "opioid" {
+                    rate(mme / days)
+                } else {
+                    "–".into()
+                },
+                change,
+                name,
+                class,
+            }
         })
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows.into_iter().map(|(_, row)| row).collect()
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
 }
 
 /// Sessions: how many, which kinds, with whom, and pain before → after on average.
@@ -204,25 +207,61 @@ fn latest_scores(check_ins: &[Value]) -> Vec<String> {
     out
 }
 
-fn weeks(weekly: &[Week]) -> Vec<Value> {
+fn weeks(weekly: &[Week]) -> Vec<WeekLine> {
     let skip = weekly.len().saturating_sub(TABLE_WEEKS);
     weekly[skip..]
         .iter()
-        .map(|w| {
-            json!({
-                "week": w.week,
-                "pain": one_decimal(w.pain_mean),
-                "doses": rate(w.doses_per_day),
-                "mme": rate(w.opioid_mme_per_day),
-            })
+        .map(|w| WeekLine {
+            week: w.week.clone(),
+            pain: one_decimal(w.pain_mean),
+            doses: rate(w.doses_per_day),
+            mme: rate(w.opioid_mme_per_day),
         })
         .collect()
+}
+
+/// What the report says, as text ready to print: the PDF template reads it as JSON, the
+/// share page (`share::page`) shows the same.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub app: &'static str,
+    pub paper: &'static str,
+    pub patient: String,
+    pub period: String,
+    pub made: String,
+    /// Empty when there is not enough data (the summary says so).
+    pub verdict: &'static str,
+    pub summary: String,
+    pub opioid_summary: Option<String>,
+    pub medications: Vec<MedicationLine>,
+    pub massage: String,
+    pub scores: Vec<String>,
+    pub weeks: Vec<WeekLine>,
+    pub weeks_note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MedicationLine {
+    pub name: String,
+    pub class: String,
+    pub doses: String,
+    pub per_day: String,
+    pub mme_per_day: String,
+    pub change: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekLine {
+    pub week: String,
+    pub pain: String,
+    pub doses: String,
+    pub mme: String,
 }
 
 /// What the page is made from, read in one snapshot: the profile, the period, the journal
 /// for the chart and the insight, and the rows the tables summarise (pain entries are in
 /// the journal already).
-struct Snapshot {
+pub struct Snapshot {
     profile: crate::auth::accounts::Profile,
     period: Period,
     journal: Journal,
@@ -232,7 +271,7 @@ struct Snapshot {
     check_ins: Vec<Value>,
 }
 
-fn read_snapshot(
+pub fn read_snapshot(
     conn: &mut DbConn,
     user_id: &UserId,
     params: &PeriodParams,
@@ -254,25 +293,10 @@ fn read_snapshot(
     })
 }
 
-/// The report as PDF bytes.
-pub async fn report(
-    state: &AppState,
-    user_id: UserId,
-    params: DoctorParams,
-) -> Result<Vec<u8>, ApiError> {
-    let paper = params.paper.unwrap_or_default();
-    let period_params = PeriodParams {
-        from: params.from,
-        to: params.to,
-    };
-    let snapshot = Arc::new(
-        state
-            .db(move |conn| {
-                conn.read_transaction(|conn| read_snapshot(conn, &user_id, &period_params))
-            })
-            .await?,
-    );
-    // The analysis and the chart are CPU work, independent of each other: one core each.
+/// The report's text and chart from a snapshot: the analysis and the chart are CPU work,
+/// independent of each other, so they run at once (one core each).
+pub async fn compose(snapshot: Snapshot, paper: Paper) -> Result<(ReportData, String), ApiError> {
+    let snapshot = Arc::new(snapshot);
     let for_insight = Arc::clone(&snapshot);
     let insight = tokio::task::spawn_blocking(move || {
         load::effect_of(&for_insight.journal, load::DEFAULT_WINDOW_DAYS)
@@ -302,21 +326,56 @@ pub async fn report(
     } else {
         String::new()
     };
-    let data = json!({
-        "app": "Pain Journal",
-        "paper": paper.typst_name(),
-        "patient": profile.display_name.clone().unwrap_or_else(|| "Patient".into()),
-        "period": format!("{} – {}", day_words(period.from), day_words(period.to)),
-        "made": day_words(chrono::Utc::now().date_naive()),
-        "verdict": verdict,
-        "summary": analysis.summary,
-        "opioid_summary": analysis.opioid_summary,
-        "medications": medications(period, &snapshot.medications, &snapshot.intakes),
-        "massage": massage_summary(&snapshot.sessions),
-        "scores": latest_scores(&snapshot.check_ins),
-        "weeks": weeks(&insight.weekly),
-        "weeks_note": weeks_note,
-    });
+    let data = ReportData {
+        app: "Pain Journal",
+        paper: paper.typst_name(),
+        patient: profile
+            .display_name
+            .clone()
+            .unwrap_or_else(|| "Patient".into()),
+        period: format!("{} – {}", day_words(period.from), day_words(period.to)),
+        made: day_words(chrono::Utc::now().date_naive()),
+        verdict,
+        summary: analysis.summary.clone(),
+        opioid_summary: analysis.opioid_summary.clone(),
+        medications: medications(period, &snapshot.medications, &snapshot.intakes),
+        massage: massage_summary(&snapshot.sessions),
+        scores: latest_scores(&snapshot.check_ins),
+        weeks: weeks(&insight.weekly),
+        weeks_note,
+    };
+    Ok((data, svg))
+}
+
+/// The report as PDF bytes.
+pub async fn report(
+    state: &AppState,
+    user_id: UserId,
+    params: DoctorParams,
+) -> Result<Vec<u8>, ApiError> {
+    render_from(state, params, move |conn, period| {
+        conn.read_transaction(|conn| read_snapshot(conn, &user_id, period))
+    })
+    .await
+}
+
+/// The report of a patient whose journal `read` reads (with [`read_snapshot`]) in the
+/// transaction it chooses: a clinician's read also checks the grant and logs the look.
+pub async fn render_from<F>(
+    state: &AppState,
+    params: DoctorParams,
+    read: F,
+) -> Result<Vec<u8>, ApiError>
+where
+    F: FnOnce(&mut DbConn, &PeriodParams) -> Result<Snapshot, ApiError> + Send + 'static,
+{
+    let paper = params.paper.unwrap_or_default();
+    let period_params = PeriodParams {
+        from: params.from,
+        to: params.to,
+    };
+    let snapshot = state.db(move |conn| read(conn, &period_params)).await?;
+    let (data, svg) = compose(snapshot, paper).await?;
     let data = serde_json::to_vec(&data).map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || {
         pdf::render(

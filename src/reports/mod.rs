@@ -36,6 +36,13 @@ pub struct PeriodParams {
     pub to: Option<String>,
 }
 
+/// Refuses unreadable dates before anything is read (or logged).
+pub fn check_period(params: &PeriodParams) -> Result<(), ApiError> {
+    optional_date(&params.from, "from")?;
+    optional_date(&params.to, "to")?;
+    Ok(())
+}
+
 /// A local day from the query, if given; `name` says which in the 400.
 pub fn optional_date(raw: &Option<String>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
     raw.as_deref()

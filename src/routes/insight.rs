@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::AuthUser;
+use crate::auth::Patient;
 use crate::error::{ApiError, Problem};
 use crate::insight::load::{self, InsightParams, MassageEffect, WeeklyParams, WeeklySeries};
 use crate::state::AppState;
@@ -30,11 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, body = MassageEffect),
         (status = 400, description = "Bad date range or window", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn massage_effect(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<InsightParams>,
 ) -> Result<HttpResponse, ApiError> {
     let report = load::massage_effect(&state, user.user_id, query.into_inner()).await?;
@@ -49,11 +50,12 @@ pub async fn massage_effect(
         (status = 200, body = WeeklySeries),
         (status = 400, description = "Bad date range", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn weekly(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<WeeklyParams>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()

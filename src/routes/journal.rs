@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::AuthUser;
+use crate::auth::Patient;
 use crate::domain::journal::parse_date;
 use crate::error::{ApiError, Problem};
 use crate::journal::days::{self, Day};
@@ -20,7 +20,7 @@ macro_rules! journal_routes {
         pub mod $module {
             use actix_web::{web, HttpResponse};
 
-            use crate::auth::AuthUser;
+            use crate::auth::Patient;
             use crate::error::{ApiError, Problem};
             use crate::journal::{self, Page, Saved};
             use crate::state::AppState;
@@ -50,11 +50,12 @@ macro_rules! journal_routes {
                     (status = 200, body = Page<$view>),
                     (status = 400, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
                     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+                    (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
                 )
             )]
             pub async fn list(
                 state: web::Data<AppState>,
-                user: AuthUser,
+                user: Patient,
                 query: web::Query<$params>,
             ) -> Result<HttpResponse, ApiError> {
                 let page = journal::list::<$resource>(&state, user.user_id, query.into_inner().into()).await?;
@@ -71,13 +72,14 @@ macro_rules! journal_routes {
                     (status = 200, description = "The same id and values were sent before: the stored entry", body = $view),
                     (status = 400, description = "Unreadable body, wrong type or unknown field", body = Problem, content_type = "application/problem+json"),
                     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+                    (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
                     (status = 409, description = "The id exists with other values, or was deleted", body = Problem, content_type = "application/problem+json"),
                     (status = 422, description = "A value breaks a rule; nothing was stored", body = Problem, content_type = "application/problem+json"),
                 )
             )]
             pub async fn create(
                 state: web::Data<AppState>,
-                user: AuthUser,
+                user: Patient,
                 body: crate::routes::JsonObject<$input>,
             ) -> Result<HttpResponse, ApiError> {
                 match journal::create::<$resource>(&state, user.user_id, body.into_inner()).await? {
@@ -94,12 +96,13 @@ macro_rules! journal_routes {
                 responses(
                     (status = 200, body = $view),
                     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+                    (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
                     (status = 404, description = "No such entry of yours", body = Problem, content_type = "application/problem+json"),
                 )
             )]
             pub async fn get(
                 state: web::Data<AppState>,
-                user: AuthUser,
+                user: Patient,
                 id: web::Path<String>,
             ) -> Result<HttpResponse, ApiError> {
                 let view = journal::get::<$resource>(&state, user.user_id, id.into_inner()).await?;
@@ -116,13 +119,14 @@ macro_rules! journal_routes {
                     (status = 200, description = "The changed entry", body = $view),
                     (status = 400, description = "Unreadable body, wrong type or unknown field", body = Problem, content_type = "application/problem+json"),
                     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+                    (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
                     (status = 404, description = "No such entry of yours", body = Problem, content_type = "application/problem+json"),
                     (status = 422, description = "A value breaks a rule; nothing was changed", body = Problem, content_type = "application/problem+json"),
                 )
             )]
             pub async fn update(
                 state: web::Data<AppState>,
-                user: AuthUser,
+                user: Patient,
                 id: web::Path<String>,
                 body: web::Json<serde_json::Value>,
             ) -> Result<HttpResponse, ApiError> {
@@ -138,12 +142,13 @@ macro_rules! journal_routes {
                 responses(
                     (status = 204, description = "Deleted"),
                     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+                    (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
                     (status = 404, description = "No such entry of yours", body = Problem, content_type = "application/problem+json"),
                 )
             )]
             pub async fn delete(
                 state: web::Data<AppState>,
-                user: AuthUser,
+                user: Patient,
                 id: web::Path<String>,
             ) -> Result<HttpResponse, ApiError> {
                 journal::delete::<$resource>(&state, user.user_id, id.into_inner()).await?;
@@ -206,11 +211,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, body = Day),
         (status = 400, description = "Not a date", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn day(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     date: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let date = parse_date(&date).map_err(|why| ApiError::BadRequest(format!("date: {why}")))?;

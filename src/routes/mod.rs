@@ -2,6 +2,7 @@
 //! use-case function and maps the result.
 
 pub mod auth;
+pub mod clinician;
 pub mod health;
 pub mod insight;
 pub mod journal;
@@ -9,6 +10,8 @@ mod json_object;
 pub mod me;
 mod rate_limit;
 pub mod reports;
+pub mod share_page;
+pub mod shares;
 pub mod sync;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -44,6 +47,9 @@ pub fn v1(cfg: &mut web::ServiceConfig, rate_limit: &AuthRateLimit) {
         .configure(sync::configure)
         .configure(insight::configure)
         .configure(reports::configure)
+        .configure(shares::configure)
+        .configure(clinician::configure)
+        .configure(share_page::configure)
         .service(
             web::scope("/v1")
                 .service(

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::AuthUser;
+use crate::auth::Patient;
 use crate::error::{ApiError, Problem};
 use crate::insight::load;
 use crate::reports::doctor::{self, DoctorParams};
@@ -52,11 +52,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, description = "The chart", body = String, content_type = "image/svg+xml"),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn chart_svg(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<PeriodParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, period, days) = load::report_days(&state, user.user_id, query.into_inner()).await?;
@@ -76,11 +77,12 @@ pub async fn chart_svg(
         (status = 200, description = "The report", body = String, content_type = "application/pdf"),
         (status = 400, description = "Bad date or paper", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn doctor_pdf(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<DoctorParams>,
 ) -> Result<HttpResponse, ApiError> {
     let pdf = doctor::report(&state, user.user_id, query.into_inner()).await?;
@@ -117,11 +119,12 @@ pub struct CsvParams {
         (status = 200, description = "The rows", body = String, content_type = "text/csv"),
         (status = 400, description = "Bad table or date", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn journal_csv(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<CsvParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query.into_inner();
@@ -148,11 +151,12 @@ pub async fn journal_csv(
     responses(
         (status = 200, body = ExportDocument),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn export_all(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = user.user_id;
     let document = state
@@ -199,11 +203,12 @@ pub struct FhirParams {
         (status = 200, description = "A FHIR R4 Bundle", body = Object, content_type = "application/fhir+json"),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn export_fhir(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<FhirParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query.into_inner();
@@ -241,6 +246,7 @@ pub async fn export_fhir(
         (status = 200, body = ImportSummary),
         (status = 400, description = "Not JSON, or not shaped like a document", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The journal is not empty, or the document repeats an id", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over 32 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Another format or version, or rows that break the rules (all listed)", body = Problem, content_type = "application/problem+json"),
@@ -248,7 +254,7 @@ pub async fn export_fhir(
 )]
 pub async fn import_all(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     body: JsonObject<ImportDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let document = body.into_inner();

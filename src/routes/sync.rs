@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
+use crate::auth::Patient;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::sync::{self, PullParams, PullResponse, PushResponse};
@@ -94,11 +94,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, body = PullResponse),
         (status = 400, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn pull(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     query: web::Query<PullParams>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(sync::pull(&state, user.user_id, query.into_inner()).await?))
@@ -122,13 +123,14 @@ pub async fn pull(
         (status = 200, description = "Applied; invalid records are listed and were not stored", body = PushResponse),
         (status = 400, description = "Malformed changes, unknown table or bad cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A clinician account (no journal)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A pushed record changed on the server since the last pull (nothing applied): pull, then push again", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 8 MiB", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn push(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Patient,
     request: HttpRequest,
     query: web::Query<PushParams>,
     body: web::Json<serde_json::Value>,

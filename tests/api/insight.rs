@@ -62,6 +62,18 @@ async fn push_journal(
     with_massages: bool,
 ) {
     let start = NaiveDate::from_ymd_opt(2025, 2, 3).unwrap();
+    push_journal_from(app, tokens, scenario, start, with_pills, with_massages).await;
+}
+
+/// The same from `start`.
+pub(crate) async fn push_journal_from(
+    app: &TestApp,
+    tokens: &Tokens,
+    scenario: Scenario,
+    start: NaiveDate,
+    with_pills: bool,
+    with_massages: bool,
+) {
     let journal = generate(&scenario, start);
     let meds = json!([{"id": "ibu", "name": "Ibuprofen 400", "drug_class": "nsaid", "strength": 400, "strength_unit": "mg", "form": "tablet", "active": true},
                       {"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}]);

@@ -5,6 +5,7 @@ mod helpers;
 mod insight;
 
 mod accounts;
+mod browser;
 mod concurrency;
 mod errors;
 mod fhir;
@@ -13,6 +14,7 @@ mod journal_indexes;
 mod journal_inputs;
 mod ops;
 mod reports;
+mod sharing;
 mod sync;
 mod sync_safety;
 mod tokens;

@@ -1,0 +1,3 @@
+DROP TABLE redeem_throttle;
+DROP TABLE access_log;
+DROP TABLE share_grants;
