@@ -61,6 +61,10 @@ pub struct CreateShareRequest {
     )]
     pub label: String,
     /// Days until it stops working (default 90, at most 365).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::whole_numbers::optional_whole"
+    )]
     #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<i64>,
 }

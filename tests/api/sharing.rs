@@ -603,6 +603,37 @@ async fn wrong_codes_are_throttled_per_clinician_and_address(app: TestApp) {
 async fn the_access_log_is_the_patients_paged_and_read_only(app: TestApp) {
     let (_, ann) = patient(&app, "ann@example.com", "Ann").await;
     let (_, bob) = app.user("bob@example.com").await;
+    // A whole number may come as 2.0 (JSON Schema counts it as an integer); out of range is 422.
+    let short = app
+        .post_expect(
+            "/v1/shares",
+            &ann.access,
+            &json!({"kind": "link", "scope": "therapist", "label": "Tess", "expires_in_days": 2.0}),
+            201,
+        )
+        .await;
+    let made = chrono::DateTime::parse_from_rfc3339(short["created_at"].as_str().unwrap()).unwrap();
+    let ends = chrono::DateTime::parse_from_rfc3339(short["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(ends - made, chrono::Duration::days(2));
+    for (field, value) in [
+        ("expires_in_days", json!(366)),
+        ("expires_in_days", json!(0)),
+        ("scope", json!("all")),
+        ("label", json!(" ")),
+    ] {
+        let mut body = json!({"kind": "code", "scope": "summary", "label": "x"});
+        body[field] = value;
+        let problem =
+            assert_problem(app.post_auth("/v1/shares", &ann.access, &body).await, 422).await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+    let id = short["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete_auth(&format!("/v1/shares/{id}"), &ann.access)
+            .await
+            .status(),
+        204
+    );
     let link = share(&app, &ann, "link", "therapist", "Tess").await;
     let path = link["path"].as_str().unwrap();
     for _ in 0..3 {
