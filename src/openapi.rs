@@ -76,6 +76,7 @@ use crate::routes;
         routes::clinician::chart_svg,
         routes::clinician::report_pdf,
         routes::clinician::massage,
+        routes::clinician::page,
         routes::clinician::pain_entries,
         routes::clinician::medications,
         routes::clinician::medication_intakes,

@@ -51,6 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(massage),
         ))
         .service(get(
+            "/v1/clinician/patients/{patient}/page",
+            web::get().to(page),
+        ))
+        .service(get(
             "/v1/clinician/patients/{patient}/pain-entries",
             web::get().to(pain_entries),
         ))
@@ -257,6 +261,33 @@ pub async fn report_pdf(
             "inline; filename=\"pain-journal-report.pdf\"",
         ))
         .body(pdf))
+}
+
+/// The share page (as a link opens it) for a signed-in clinician: HTML for an app's web view.
+#[utoipa::path(
+    get, path = "/v1/clinician/patients/{patient}/page", tag = "clinician", security(("bearer" = [])),
+    params(("patient" = String, Path, description = "A patient id from the list")),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a clinician account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No live grant of this patient", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn page(
+    state: web::Data<AppState>,
+    user: Clinician,
+    request: HttpRequest,
+    patient: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let body = crate::share::page::for_clinician(
+        &state,
+        user.user_id,
+        patient.into_inner(),
+        client_address(&request),
+    )
+    .await?;
+    Ok(crate::routes::share_page::html(HttpResponse::Ok(), body))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

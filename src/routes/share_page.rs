@@ -49,7 +49,7 @@ fn strict(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
     response
 }
 
-fn html(response: HttpResponseBuilder, body: String) -> HttpResponse {
+pub fn html(response: HttpResponseBuilder, body: String) -> HttpResponse {
     strict(response)
         .content_type("text/html; charset=utf-8")
         .body(body)

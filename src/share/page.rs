@@ -46,17 +46,43 @@ enum Read {
     Therapist(MassageView, String),
 }
 
-/// The page for a link token, logged as a view of `page`; `None`-like 404 when the link does
-/// not work (any reason).
+/// The page for a link token, logged as a view of `page`; 404 when the link does not work
+/// (any reason).
 pub async fn for_link(
     state: &AppState,
     token: String,
     address: Option<String>,
 ) -> Result<String, ApiError> {
     let pdf_path = format!("/s/{token}/report.pdf");
+    render(state, Viewer::Link { token }, address, pdf_path).await
+}
+
+/// The same page for a signed-in clinician, with the PDF at its clinician route.
+pub async fn for_clinician(
+    state: &AppState,
+    clinician: crate::domain::UserId,
+    patient: String,
+    address: Option<String>,
+) -> Result<String, ApiError> {
+    let pdf_path = format!("/v1/clinician/patients/{patient}/report.pdf");
+    render(
+        state,
+        Viewer::Clinician { clinician, patient },
+        address,
+        pdf_path,
+    )
+    .await
+}
+
+async fn render(
+    state: &AppState,
+    viewer: Viewer,
+    address: Option<String>,
+    pdf_path: String,
+) -> Result<String, ApiError> {
     let read = access::read_as(
         state,
-        Viewer::Link { token },
+        viewer,
         View::Page,
         "page".into(),
         address,

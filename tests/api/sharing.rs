@@ -336,6 +336,20 @@ async fn full_and_therapist_scopes_show_what_they_promise(app: TestApp) {
         status(&app, &format!("{base}/massage"), &cleo.access).await,
         200
     );
+    // The share page as a link shows it, for the signed-in clinician.
+    let page = app.get_auth(&format!("{base}/page"), &cleo.access).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Ann Example") && html.contains("<svg"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{base}/report.pdf")));
     // Bad list parameters are refused before anything is logged.
     assert_problem(
         app.get_auth(&format!("{base}/pain-entries?limit=0"), &cleo.access)
@@ -359,6 +373,13 @@ async fn full_and_therapist_scopes_show_what_they_promise(app: TestApp) {
     assert_eq!(regions.len(), 2);
     assert!(regions.contains(&"lower_back") && regions.contains(&"thigh_left"));
     assert!(!massage.to_string().contains("Oxycodone"));
+    let page = app.get_auth(&format!("{base}/page"), &tess.access).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Massage sessions") && !html.contains("Oxycodone"),
+        "{html}"
+    );
     for refused in [
         "summary",
         "weekly",
@@ -393,11 +414,12 @@ async fn full_and_therapist_scopes_show_what_they_promise(app: TestApp) {
             "massage_sessions",
             "medication_intakes",
             "medications",
+            "page",
             "pain_entries",
             "summary"
         ]
     );
-    assert_eq!(by("Tess Therapist"), ["massage"]);
+    assert_eq!(by("Tess Therapist"), ["massage", "page"]);
     // Clinician routes are read-only.
     let write = app
         .post_auth(&format!("{base}/pain-entries"), &cleo.access, &json!({}))
