@@ -36,6 +36,7 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(refuse_nul_in_path))
                 .wrap(security_headers())
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
@@ -82,6 +83,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// A path with an encoded NUL (`%00`) names nothing, and PostgreSQL refuses NUL in text: such
+/// a path parameter must never reach a query (it made a 500 there). Answered like any
+/// unknown path, for every route at once.
+async fn refuse_nul_in_path(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if request.uri().path().to_ascii_lowercase().contains("%00") {
+        let response = request.error_response(crate::error::ApiError::NotFound);
+        return Ok(response.map_into_right_body());
+    }
+    next.call(request)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// Every answer may hold health data: no cache may keep it, and no browser may guess its type.

@@ -9,7 +9,49 @@ both_engines!(
     unreadable_bodies_are_4xx_problems,
     unknown_fields_are_refused_and_nothing_is_stored,
     invalid_registrations_name_the_fields_and_store_nothing,
+    a_nul_in_a_path_is_404_on_every_route,
 );
+
+/// PostgreSQL refuses NUL in text: a `%00` in any path parameter was a 500 there (e.g.
+/// revoking a share or a session). Every route answers 404 and nothing changes.
+async fn a_nul_in_a_path_is_404_on_every_route(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let share = app
+        .post_expect(
+            "/v1/shares",
+            &tokens.access,
+            &serde_json::json!({"kind": "link", "scope": "summary", "label": "GP"}),
+            201,
+        )
+        .await;
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/v1/shares/a%00b"),
+        (reqwest::Method::DELETE, "/v1/me/sessions/a%00b"),
+        (reqwest::Method::GET, "/v1/pain-entries/a%00b"),
+        (reqwest::Method::GET, "/v1/days/2026-11-0%00"),
+        (reqwest::Method::GET, "/v1/clinician/patients/a%00b/summary"),
+        (reqwest::Method::GET, "/s/a%00b"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&tokens.access)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 404).await;
+    }
+    let shares = app.get_json("/v1/shares", &tokens.access).await;
+    assert_eq!(shares["items"][0]["id"], share["id"]);
+    assert_eq!(shares["items"][0]["status"], "active");
+    assert_eq!(
+        app.get_json("/v1/me/sessions", &tokens.access).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
 
 async fn unreadable_bodies_are_4xx_problems(app: TestApp) {
     let post = |body: &'static str, content_type: &'static str| {
