@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod insight;
 pub mod journal;
+pub mod memory;
 pub mod openapi;
 pub mod private_files;
 pub mod reports;

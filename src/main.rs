@@ -70,6 +70,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    pain_journal::memory::return_large_blocks();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     match command {

@@ -60,6 +60,9 @@ impl Application {
         })
         // Small JSON answers must not wait for the client's delayed ACK (Nagle).
         .tcp_nodelay(true)
+        // On SIGTERM/SIGINT: stop accepting, let requests in flight finish (a push commits or
+        // rolls back whole), and only after this long drop what is left.
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         .listen(listener)
         .map_err(|e| format!("cannot serve: {e}"))?;
         if let Some(workers) = settings.workers {
@@ -84,6 +87,10 @@ impl Application {
         self.server.await
     }
 }
+
+/// Seconds a stopping server gives requests in flight: a five-year first sync or import takes
+/// a few seconds at most; process managers wait 30 s before SIGKILL by default.
+const SHUTDOWN_GRACE_SECS: u64 = 25;
 
 /// A path with an encoded NUL (`%00`) names nothing, and PostgreSQL refuses NUL in text: such
 /// a path parameter must never reach a query (it made a 500 there). Answered like any

@@ -25,10 +25,63 @@ const MASSAGE: RGBColor = RGBColor(128, 60, 160);
 /// Longest period whose pain values get a dot each: beyond it dots sit closer than 8 px and
 /// only blur the line, while five years of them (thousands of circles) slow the PDF layout.
 const DOTS_MAX_DAYS: f64 = 120.0;
+/// Longest period drawn day by day. Beyond half a year a day is under 2 px wide: daily bars
+/// turn into a grey smear a doctor cannot read, and five years of them (thousands of marks)
+/// were most of the PDF's layout time. Longer periods are drawn as 7-day means.
+const DAILY_MAX_DAYS: i64 = 183;
 
 type DrawResult<T> = Result<T, String>;
-/// Reads one line's value from a day.
-type DayValue = fn(&Day) -> Option<f64>;
+/// Reads one line's value from a point.
+type PointValue = fn(&Point) -> Option<f64>;
+
+/// One mark on the time axis: a day, or the mean of 7 days on long periods.
+#[derive(Debug, Clone, PartialEq)]
+struct Point {
+    /// Days since the period's first day (the middle of the days it holds).
+    x: f64,
+    pain: Option<f64>,
+    back: Option<f64>,
+    leg: Option<f64>,
+    /// Painkiller doses per day.
+    doses: f64,
+    /// Opioid MME per day.
+    mme: f64,
+    massage_sessions: u32,
+}
+
+/// The points of `days` over `period`, each spanning `width` days (1 or 7) counted from the
+/// period's first day. Means are over the days of the series inside the bin; a pain line's
+/// mean is over the days that have that value.
+fn points(period: &Period, days: &[Day], width: i64) -> Vec<Point> {
+    let offset = |date: NaiveDate| (date - period.from).num_days();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < days.len() {
+        let bin = offset(days[start].date).div_euclid(width);
+        let end = start
+            + days[start..]
+                .iter()
+                .take_while(|d| offset(d.date).div_euclid(width) == bin)
+                .count();
+        let group = &days[start..end];
+        let n = group.len() as f64;
+        let mean_of = |value: fn(&Day) -> Option<f64>| {
+            let values: Vec<f64> = group.iter().filter_map(value).collect();
+            crate::insight::stats::mean(&values)
+        };
+        out.push(Point {
+            x: group.iter().map(|d| offset(d.date) as f64).sum::<f64>() / n,
+            pain: mean_of(|d| d.pain_mean),
+            back: mean_of(|d| d.back_pain_mean),
+            leg: mean_of(|d| d.leg_pain_mean),
+            doses: group.iter().map(|d| d.doses).sum::<f64>() / n,
+            mme: group.iter().map(|d| d.opioid_mme).sum::<f64>() / n,
+            massage_sessions: group.iter().map(|d| d.massage_sessions).sum(),
+        });
+        start = end;
+    }
+    out
+}
 
 fn failed(e: impl std::fmt::Display) -> String {
     format!("chart: {e}")
@@ -38,8 +91,9 @@ fn failed(e: impl std::fmt::Display) -> String {
 /// and where the sessions are.
 struct TimeAxis<'a> {
     range: std::ops::Range<f64>,
-    at: &'a dyn Fn(NaiveDate) -> f64,
     label: &'a dyn Fn(&f64) -> String,
+    /// Days per point: 1, or 7 on long periods.
+    width: f64,
     sessions: Vec<f64>,
 }
 
@@ -52,25 +106,26 @@ pub fn render(period: &Period, days: &[Day]) -> DrawResult<String> {
         let (top, bottom) = root.split_vertically(HEIGHT * 52 / 100);
         let length = period.days().max(1);
         let x_range = -0.5..(length as f64 - 0.5);
-        let at = |date: NaiveDate| (date - period.from).num_days() as f64;
+        let width = if length > DAILY_MAX_DAYS { 7 } else { 1 };
+        let points = points(period, days, width);
         let label = |x: &f64| {
             (period.from + Duration::days(x.round() as i64))
                 .format("%-d %b %y")
                 .to_string()
         };
-        let sessions: Vec<f64> = days
+        let sessions: Vec<f64> = points
             .iter()
-            .filter(|d| d.massage_sessions > 0)
-            .map(|d| at(d.date))
+            .filter(|p| p.massage_sessions > 0)
+            .map(|p| p.x)
             .collect();
         let axis = TimeAxis {
             range: x_range,
-            at: &at,
             label: &label,
+            width: width as f64,
             sessions,
         };
-        pain_panel(&top, &axis, days)?;
-        dose_panel(&bottom, &axis, days)?;
+        pain_panel(&top, &axis, &points)?;
+        dose_panel(&bottom, &axis, &points)?;
         if days.is_empty() {
             root.draw(&Text::new(
                 "No entries in this period",
@@ -84,14 +139,15 @@ pub fn render(period: &Period, days: &[Day]) -> DrawResult<String> {
     Ok(svg)
 }
 
-/// Runs of consecutive days that have a value, so a gap in the journal is a gap in the line.
-fn runs(points: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<Vec<(f64, f64)>> {
+/// Runs of consecutive points (`width` days apart) that have a value, so a gap in the
+/// journal is a gap in the line.
+fn runs(points: impl Iterator<Item = (f64, Option<f64>)>, width: f64) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut previous_x = f64::NEG_INFINITY;
     for (x, y) in points {
         match y {
             Some(y) => {
-                if x - previous_x > 1.5 || out.is_empty() {
+                if x - previous_x > 1.5 * width || out.is_empty() {
                     out.push(Vec::new());
                 }
                 out.last_mut().expect("a run").push((x, y));
@@ -106,14 +162,16 @@ fn runs(points: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<Vec<(f64, f64)>
 fn pain_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     axis: &TimeAxis<'_>,
-    days: &[Day],
+    points: &[Point],
 ) -> DrawResult<()> {
-    let (at, label, sessions) = (axis.at, axis.label, &axis.sessions);
+    let (label, sessions) = (axis.label, &axis.sessions);
+    let caption = if axis.width > 1.0 {
+        "Pain 0–10, 7-day mean: overall (blue), back (orange), leg (green); ▲ week with massage"
+    } else {
+        "Pain 0–10, daily mean: overall (blue), back (orange), leg (green); ▲ massage"
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Pain 0–10, daily mean: overall (blue), back (orange), leg (green); ▲ massage",
-            ("sans-serif", 16),
-        )
+        .caption(caption, ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(22)
         .y_label_area_size(44)
@@ -130,21 +188,22 @@ fn pain_panel(
         .draw()
         .map_err(failed)?;
     // Back and leg first, thin; overall pain last, on top.
-    let series: [(RGBColor, u32, DayValue); 3] = [
-        (BACK, 1, |d| d.back_pain_mean),
-        (LEG, 1, |d| d.leg_pain_mean),
-        (PAIN, 2, |d| d.pain_mean),
+    let series: [(RGBColor, u32, PointValue); 3] = [
+        (BACK, 1, |p| p.back),
+        (LEG, 1, |p| p.leg),
+        (PAIN, 2, |p| p.pain),
     ];
     let dots = axis.range.end - axis.range.start <= DOTS_MAX_DAYS;
     for (color, width, value) in series {
-        for line in runs(days.iter().map(|d| (at(d.date), value(d)))) {
+        for line in runs(points.iter().map(|p| (p.x, value(p))), axis.width) {
             chart
                 .draw_series(LineSeries::new(
                     line.iter().copied(),
                     color.stroke_width(width),
                 ))
                 .map_err(failed)?;
-            if !dots {
+            // A lone value has no line to show it: it keeps its dot on any period.
+            if !dots && line.len() > 1 {
                 continue;
             }
             chart
@@ -168,16 +227,18 @@ fn pain_panel(
 fn dose_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     axis: &TimeAxis<'_>,
-    days: &[Day],
+    points: &[Point],
 ) -> DrawResult<()> {
-    let (at, label, sessions) = (axis.at, axis.label, &axis.sessions);
-    let max_doses = days.iter().map(|d| d.doses).fold(0.0, f64::max);
-    let max_mme = days.iter().map(|d| d.opioid_mme).fold(0.0, f64::max);
+    let (label, sessions, width) = (axis.label, &axis.sessions, axis.width);
+    let max_doses = points.iter().map(|p| p.doses).fold(0.0, f64::max);
+    let max_mme = points.iter().map(|p| p.mme).fold(0.0, f64::max);
+    let caption = if width > 1.0 {
+        "Painkiller doses per day (grey, left) and opioid MME per day (red, right), 7-day mean"
+    } else {
+        "Painkiller doses per day (grey, left) and opioid MME per day (red, right)"
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Painkiller doses per day (grey, left) and opioid MME per day (red, right)",
-            ("sans-serif", 16),
-        )
+        .caption(caption, ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(22)
         .y_label_area_size(44)
@@ -206,23 +267,28 @@ fn dose_panel(
     chart
         .draw_series(sessions.iter().map(|&x| {
             Rectangle::new(
-                [(x - 0.5, 0.0), (x + 0.5, max_doses.max(4.0) * 1.1)],
+                [
+                    (x - 0.5 * width, 0.0),
+                    (x + 0.5 * width, max_doses.max(4.0) * 1.1),
+                ],
                 MASSAGE.mix(0.15).filled(),
             )
         }))
         .map_err(failed)?;
     chart
-        .draw_series(days.iter().filter(|d| d.doses > 0.0).map(|d| {
-            let x = at(d.date);
-            Rectangle::new([(x - 0.42, 0.0), (x, d.doses)], DOSES.filled())
-        }))
+        .draw_series(
+            points.iter().filter(|p| p.doses > 0.0).map(|p| {
+                Rectangle::new([(p.x - 0.42 * width, 0.0), (p.x, p.doses)], DOSES.filled())
+            }),
+        )
         .map_err(failed)?;
     if max_mme > 0.0 {
         chart
-            .draw_secondary_series(days.iter().filter(|d| d.opioid_mme > 0.0).map(|d| {
-                let x = at(d.date);
-                Rectangle::new([(x, 0.0), (x + 0.42, d.opioid_mme)], MME.filled())
-            }))
+            .draw_secondary_series(
+                points.iter().filter(|p| p.mme > 0.0).map(|p| {
+                    Rectangle::new([(p.x, 0.0), (p.x + 0.42 * width, p.mme)], MME.filled())
+                }),
+            )
             .map_err(failed)?;
     }
     Ok(())
@@ -240,8 +306,68 @@ mod tests {
             (2.0, None),
             (3.0, Some(4.0)),
         ];
-        let got = runs(points.into_iter());
+        let got = runs(points.into_iter(), 1.0);
         assert_eq!(got, vec![vec![(0.0, 1.0), (1.0, 2.0)], vec![(3.0, 4.0)]]);
-        assert!(runs([(0.0, None)].into_iter()).is_empty());
+        assert!(runs([(0.0, None)].into_iter(), 1.0).is_empty());
+        // Weekly points 7 days apart are one run; a missing week breaks it.
+        let weekly = [(3.0, Some(1.0)), (10.0, Some(2.0)), (24.0, Some(3.0))];
+        assert_eq!(runs(weekly.into_iter(), 7.0).len(), 2);
+    }
+
+    fn day(date: NaiveDate, pain: Option<f64>, doses: f64, sessions: u32) -> Day {
+        Day {
+            date,
+            pain_mean: pain,
+            pain_max: pain,
+            back_pain_mean: None,
+            leg_pain_mean: None,
+            doses,
+            doses_by_class: Default::default(),
+            opioid_mme: 2.0 * doses,
+            massage_sessions: sessions,
+            after_massage: false,
+        }
+    }
+
+    #[test]
+    fn long_periods_are_drawn_as_seven_day_means() {
+        let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let period = Period {
+            from,
+            to: from + Duration::days(399),
+        };
+        // Days 0–8 of the period: pain on three of the first seven, doses on two, one
+        // session; then days 7 and 8 in the second bin.
+        let days: Vec<Day> = (0..9)
+            .map(|i| {
+                let pain = [0, 2, 4, 8].contains(&i).then_some(i as f64);
+                let doses = if i == 1 || i == 5 { 3.5 } else { 0.0 };
+                day(from + Duration::days(i), pain, doses, u32::from(i == 6))
+            })
+            .collect();
+        let got = points(&period, &days, 7);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].x, 3.0);
+        assert_eq!(got[0].pain, Some(2.0));
+        assert_eq!(got[0].doses, 1.0);
+        assert_eq!(got[0].mme, 2.0);
+        assert_eq!(got[0].massage_sessions, 1);
+        assert_eq!(got[1].x, 7.5);
+        assert_eq!(got[1].pain, Some(8.0));
+        assert_eq!((got[1].doses, got[1].massage_sessions), (0.0, 0));
+        // Day by day, each day is its own point.
+        let daily = points(&period, &days, 1);
+        assert_eq!(daily.len(), 9);
+        assert_eq!((daily[5].x, daily[5].doses), (5.0, 3.5));
+
+        let svg = render(&period, &days).unwrap();
+        assert!(svg.contains("7-day mean"), "{svg}");
+        // Two 7-day points 4.5 days apart are one line, drawn without dots.
+        assert!(!svg.contains("<circle"), "{svg}");
+        let short = Period {
+            from,
+            to: from + Duration::days(89),
+        };
+        assert!(!render(&short, &days).unwrap().contains("7-day mean"));
     }
 }

@@ -142,17 +142,18 @@ async fn the_chart_draws_each_day_and_session_of_its_owner(app: TestApp) {
     let svg = roxmltree::Document::parse(&around).unwrap();
     assert_eq!(count(&svg, "polygon", "#803CA0"), 2);
     assert_eq!(count(&svg, "circle", "#21428C"), 3);
-    // Over a year the points would merge into the line: the line alone, the same bars.
+    // Over a year the chart is drawn as 7-day means counted from the first day: the entries
+    // (394–398 days after it) fall in one 7-day bin, so one grey bar, one red bar, one
+    // session marker, and one pain point, drawn as a dot since it has no line.
     let from = (Utc::now() - Duration::days(400)).date_naive();
     let year = chart(&app, &ann.access, &format!("?from={from}")).await;
     let svg = roxmltree::Document::parse(&year).unwrap();
-    assert_eq!(count(&svg, "circle", "#21428C"), 0);
-    let lines = svg
-        .descendants()
-        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#21428C"))
-        .count();
-    assert!(lines >= 1, "{year}");
-    assert_eq!(count(&svg, "rect", "#787878"), 2);
+    assert!(year.contains("7-day mean"), "{year}");
+    assert_eq!(count(&svg, "circle", "#21428C"), 1);
+    assert_eq!(count(&svg, "rect", "#787878"), 1);
+    assert_eq!(count(&svg, "rect", "#BE2828"), 1);
+    assert_eq!(count(&svg, "polygon", "#803CA0"), 1);
+    assert!(!text.contains("7-day mean"), "90 days are drawn day by day");
 }
 
 async fn csv_of(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Vec<Vec<String>>) {

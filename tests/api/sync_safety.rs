@@ -1,5 +1,6 @@
-//! Sync under stress: a server killed (SIGKILL) in the middle of a large push, and eight
-//! devices of one user pushing at once while another follows the cursor.
+//! Sync under stress: a server killed (SIGKILL) in the middle of a large push, one asked to
+//! stop (SIGTERM) in the middle of one, and eight devices of one user pushing at once while
+//! another follows the cursor.
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::{Child, Command, Stdio};
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use pain_journal::db::DatabaseLocation;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::both_engines;
 use crate::helpers::{TestApp, JWT_SECRET};
@@ -14,6 +16,7 @@ use crate::sync::{pain_record, pull, push};
 
 both_engines!(
     a_push_killed_midway_is_all_or_nothing,
+    sigterm_during_a_push_finishes_it_then_exits,
     concurrent_pushers_never_make_the_cursor_skip
 );
 
@@ -144,6 +147,40 @@ enum Kill<'a> {
     },
 }
 
+/// Starts pushing a batch of `prefix` rows to `server`; answers the push's status later.
+fn push_in_background(
+    app: &TestApp,
+    server: &ServerProcess,
+    token: &str,
+    prefix: &str,
+) -> tokio::task::JoinHandle<Result<u16, reqwest::Error>> {
+    let body = batch(prefix);
+    let request = app
+        .client
+        .post(format!("{}/v1/sync?last_pulled_at=0", server.address))
+        .bearer_auth(token)
+        .json(&body);
+    tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
+}
+
+/// Waits until the user's write transaction is open (true), or until the push has ended or
+/// `within` has passed (false).
+async fn wait_for_write<T>(
+    app: &TestApp,
+    user_id: &str,
+    in_flight: &tokio::task::JoinHandle<T>,
+    within: Duration,
+) -> bool {
+    let deadline = Instant::now() + within;
+    while !in_flight.is_finished() && Instant::now() < deadline {
+        if write_lock_held(app, user_id) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    false
+}
+
 /// Pushes a batch, kills the server as `kill` says, restarts it and checks all-or-nothing.
 /// Answers whether the kill landed while the write transaction was open, the push's answer
 /// (if any) and how many of its rows were kept.
@@ -154,35 +191,14 @@ async fn kill_round(
     prefix: &str,
     kill: Kill<'_>,
 ) -> (bool, Option<u16>, usize) {
-    let body = batch(prefix);
-    let client = app.client.clone();
-    let url = format!("{}/v1/sync?last_pulled_at=0", server.address);
-    let bearer = token.to_owned();
-    let in_flight = tokio::spawn(async move {
-        client
-            .post(url)
-            .bearer_auth(bearer)
-            .json(&body)
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-    });
+    let in_flight = push_in_background(app, server, token, prefix);
     let mut killed_inside = false;
     match kill {
         Kill::After(delay) => tokio::time::sleep(delay).await,
         Kill::WhileWriting {
             user_id,
             give_up_after,
-        } => {
-            let deadline = Instant::now() + give_up_after;
-            while !in_flight.is_finished() && Instant::now() < deadline {
-                if write_lock_held(app, user_id) {
-                    killed_inside = true;
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
+        } => killed_inside = wait_for_write(app, user_id, &in_flight, give_up_after).await,
     }
     server.child.kill().expect("SIGKILL");
     let _ = server.child.wait();
@@ -260,6 +276,112 @@ async fn a_push_killed_midway_is_all_or_nothing(app: TestApp) {
     .await;
     assert_eq!(after.status(), 200);
     drop(server);
+}
+
+/// Sends SIGTERM, as a process manager does to stop a server (rolling deploys, scale-down).
+fn terminate(server: &ServerProcess) {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM failed");
+}
+
+/// Waits for the process to exit by itself; answers its exit status.
+async fn exit_status(server: &mut ServerProcess, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = server.child.try_wait().expect("wait for the server") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not exit within {within:?} of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// SIGTERM while a push is writing, or while a slow client is still sending one: the server
+/// stops taking connections, finishes the push (answered 200, every row stored), then exits
+/// cleanly.
+async fn sigterm_during_a_push_finishes_it_then_exits(app: TestApp) {
+    let (profile, tokens) = app.user("ann@example.com").await;
+    let user_id = profile["id"].as_str().unwrap().to_owned();
+    let mut landed_inside = 0;
+    for round in 0..4 {
+        let mut server = start_process(&app).await;
+        let prefix = format!("term{round}");
+        let in_flight = push_in_background(&app, &server, &tokens.access, &prefix);
+        let writing = wait_for_write(&app, &user_id, &in_flight, Duration::from_secs(20)).await;
+        terminate(&server);
+        let answered = in_flight.await.unwrap();
+        let status = exit_status(&mut server, Duration::from_secs(40)).await;
+        assert!(status.success(), "exit after SIGTERM: {status:?}");
+        // Read back through the test's own server on the same database.
+        let stored = stored_with_prefix(&app, &tokens.access, &prefix).await;
+        if writing {
+            landed_inside += 1;
+            assert_eq!(
+                answered.as_ref().ok(),
+                Some(&200),
+                "{prefix}: a push under way when SIGTERM came must be finished"
+            );
+            assert_eq!(stored, BATCH, "{prefix}: every row of the finished push");
+        } else {
+            assert!(stored == 0 || stored == BATCH, "{prefix}: {stored} rows");
+        }
+    }
+    assert!(
+        landed_inside > 0,
+        "no SIGTERM landed while a push was writing; the test proved nothing"
+    );
+
+    // A slow phone: half its push is sent, then SIGTERM, then the rest two seconds later.
+    // The request was accepted before the stop, so it must still be served in full.
+    let mut server = start_process(&app).await;
+    let body = batch("slow").to_string();
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/sync?last_pulled_at=0 HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        tokens.access,
+        body.len()
+    );
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&server);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Meanwhile a new connection is not served: the server is stopping.
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let probe = fresh
+        .get(format!("{}/health/live", server.address))
+        .send()
+        .await;
+    assert!(probe.is_err(), "served after SIGTERM: {probe:?}");
+    stream.write_all(rest).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "a request accepted before SIGTERM: {}",
+        answer.lines().next().unwrap_or("no answer")
+    );
+    let status = exit_status(&mut server, Duration::from_secs(40)).await;
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+    assert_eq!(
+        stored_with_prefix(&app, &tokens.access, "slow").await,
+        BATCH
+    );
 }
 
 async fn concurrent_pushers_never_make_the_cursor_skip(app: TestApp) {

@@ -1,0 +1,34 @@
+//! How the process gives memory back.
+//!
+//! Each argon2 hash takes a 19 MiB block from the allocator. glibc serves a block that size
+//! with `mmap` and returns it on free, but after the first such free it raises its mmap
+//! threshold to the block's size (its "dynamic threshold"), so every later block comes from a
+//! thread's heap arena and stays there: after 200 sign-ups on the blocking pool's threads the
+//! server held 250–390 MiB it no longer used. Fixing the threshold turns the dynamic rule off:
+//! blocks of 1 MiB and more are always mapped for their request and unmapped when freed, so
+//! memory follows the hashes in flight (at most `MAX_CONCURRENT_HASHES` × 19 MiB).
+//!
+//! Reusing argon2's blocks instead (one per permitted hash) would save the page faults of a
+//! fresh mapping, but keep 2 × 19 MiB resident forever (the default two permits): more than
+//! the whole idle server.
+
+/// Blocks of this size and larger are mapped on their own and returned when freed.
+const MMAP_THRESHOLD_BYTES: i32 = 1024 * 1024;
+
+/// Set to `1` to leave glibc's allocator as it is: for an operator who tunes it through
+/// `GLIBC_TUNABLES`, and to measure what this setting changes (`benches/memory.sh`).
+pub const KEEP_DEFAULTS_VAR: &str = "KEEP_GLIBC_MALLOC_DEFAULTS";
+
+/// Makes large freed blocks go back to the operating system at once (glibc; a no-op
+/// elsewhere). Call once at start-up, before threads allocate.
+pub fn return_large_blocks() {
+    if std::env::var(KEEP_DEFAULTS_VAR).is_ok_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; M_MMAP_THRESHOLD accepts any value up
+    // to 32 MiB on 64-bit glibc, and it is called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+    }
+}
