@@ -1,5 +1,6 @@
 //! Sync benchmark: push ingest through HTTP against raw inserts of the same rows into the same
-//! engine, and pull latency for an up-to-date client and for a five-year first sync.
+//! engine (pain entries, and medication intakes, which each need their medication), and pull
+//! latency for an up-to-date client and for a five-year first sync.
 //!
 //! `cargo bench --bench sync` (SQLite; PostgreSQL too when `TEST_POSTGRES_URL` or
 //! postgres://postgres@127.0.0.1/postgres answers). Prints a table; nothing here asserts a
@@ -9,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use pain_journal::config::Settings;
+use pain_journal::db::journal::medication_intakes::{self, MedicationIntakeRow};
 use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
-use pain_journal::db::{self, change_seq, DatabaseLocation};
+use pain_journal::db::{self, change_seq, DatabaseLocation, DbConn};
 use pain_journal::domain::UserId;
 use pain_journal::startup::Application;
 use serde_json::{json, Value};
@@ -103,42 +105,131 @@ fn row(user_id: &str, prefix: &str, i: usize, version: i64) -> PainEntryRow {
     }
 }
 
+/// The medication the benchmark's intakes are taken of.
+const MEDICATION: &str = "bench-oxy";
+
+fn intake_record(prefix: &str, i: usize) -> Value {
+    json!({"id": format!("{prefix}{i}"), "medication_id": MEDICATION, "taken_at": T0_MS - (i as i64) * 3_600_000,
+           "quantity": 1 + (i % 2) as i64, "notes": "after the walk"})
+}
+
+/// The row the server would store for `intake_record(prefix, i)`.
+fn intake_row(user_id: &str, prefix: &str, i: usize) -> MedicationIntakeRow {
+    let taken_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
+        .unwrap()
+        .naive_utc();
+    let quantity = 1.0 + (i % 2) as f64;
+    let now = db::now();
+    MedicationIntakeRow {
+        user_id: user_id.to_owned(),
+        id: format!("{prefix}{i}"),
+        medication_id: MEDICATION.into(),
+        taken_at,
+        local_date: taken_at.date(),
+        quantity,
+        notes: Some("after the walk".into()),
+        dose_mg: Some(5.0 * quantity),
+        mme: Some(7.5 * quantity),
+        mme_table: Some("cdc-2022".into()),
+        version: 0,
+        deleted: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// What is pushed: pain entries, or medication intakes (each needs its medication).
+#[derive(Clone, Copy)]
+enum Kind {
+    Pain,
+    Intake,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Pain => "pain_entries",
+            Kind::Intake => "medication_intakes",
+        }
+    }
+
+    fn record(self, prefix: &str, i: usize) -> Value {
+        match self {
+            Kind::Pain => record(prefix, i),
+            Kind::Intake => intake_record(prefix, i),
+        }
+    }
+}
+
 /// Rows per second pushing `total` rows in pushes of `batch`.
-async fn push_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
+async fn push_rate(bench: &Bench, kind: Kind, prefix: &str, total: usize, batch: usize) -> f64 {
     let started = Instant::now();
     for start in (0..total).step_by(batch) {
-        let records: Vec<Value> = (start..start + batch).map(|i| record(prefix, i)).collect();
+        let records: Vec<Value> = (start..start + batch)
+            .map(|i| kind.record(prefix, i))
+            .collect();
         let response = bench
             .client
             .post(format!("{}/v1/sync?last_pulled_at=0", bench.base))
             .bearer_auth(&bench.token)
-            .json(&json!({"changes": {"pain_entries": {"created": records}}}))
+            .json(&json!({"changes": {kind.table(): {"created": records}}}))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["applied"], batch, "{answer}");
     }
     total as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Rows per second inserting the same rows straight into the engine with multi-row INSERTs,
 /// one transaction per batch (the least a push must do), rows built outside the timing.
-fn raw_rate(bench: &Bench, prefix: &str, total: usize, batch: usize) -> f64 {
+fn raw_rate(bench: &Bench, kind: Kind, prefix: &str, total: usize, batch: usize) -> f64 {
+    match kind {
+        Kind::Pain => {
+            let rows = (0..total).map(|i| row(&bench.user_id, prefix, i, 0));
+            timed_inserts(
+                bench,
+                rows.collect(),
+                batch,
+                |r, v| r.version = v,
+                pain_entries::insert_many,
+            )
+        }
+        Kind::Intake => {
+            let rows = (0..total).map(|i| intake_row(&bench.user_id, prefix, i));
+            timed_inserts(
+                bench,
+                rows.collect(),
+                batch,
+                |r, v| r.version = v,
+                medication_intakes::insert_many,
+            )
+        }
+    }
+}
+
+fn timed_inserts<T>(
+    bench: &Bench,
+    mut rows: Vec<T>,
+    batch: usize,
+    set_version: fn(&mut T, i64),
+    insert_many: fn(&mut DbConn, &[T]) -> diesel::QueryResult<()>,
+) -> f64 {
     let pool = db::connect(&bench.location, 1).unwrap();
     let mut conn = pool.get().unwrap();
-    let mut rows: Vec<PainEntryRow> = (0..total)
-        .map(|i| row(&bench.user_id, prefix, i, 0))
-        .collect();
     let user = UserId::from_trusted(bench.user_id.clone());
+    let total = rows.len();
     let started = Instant::now();
     for chunk in rows.chunks_mut(batch) {
         conn.write_transaction(|conn| {
             // Versions from the user's counter, as every write takes them.
             let first = change_seq::reserve(conn, &user, chunk.len() as i64)?.first_version;
             for (offset, row) in chunk.iter_mut().enumerate() {
-                row.version = first + offset as i64;
+                set_version(row, first + offset as i64);
             }
-            pain_entries::insert_many(conn, chunk)?;
+            insert_many(conn, chunk)?;
             Ok::<_, diesel::result::Error>(())
         })
         .unwrap();
@@ -189,8 +280,8 @@ async fn run(engine: &str, location: DatabaseLocation) {
     println!("| measure | value | baseline (raw inserts) | ratio |");
     println!("|---|---|---|---|");
     for (batch, total) in [(100, 3_000), (1000, 6_000)] {
-        let pushed = push_rate(&bench, &format!("push{batch}-"), total, batch).await;
-        let raw = raw_rate(&bench, &format!("raw{batch}-"), total, batch);
+        let pushed = push_rate(&bench, Kind::Pain, &format!("push{batch}-"), total, batch).await;
+        let raw = raw_rate(&bench, Kind::Pain, &format!("raw{batch}-"), total, batch);
         println!(
             "| push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% |",
             pushed / raw * 100.0
@@ -229,6 +320,27 @@ async fn run(engine: &str, location: DatabaseLocation) {
         "| first sync of ~18k rows: one pull p50 / paged by 5000 | {:.0} / {paged:.0} ms | | |",
         percentile(&first, 0.5)
     );
+    // Intakes last, so the pulls above read pain entries only.
+    let medication = json!({"id": MEDICATION, "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone",
+                            "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true});
+    let response = bench
+        .client
+        .post(format!("{}/v1/medications", bench.base))
+        .bearer_auth(&bench.token)
+        .json(&medication)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    for (batch, total) in [(100, 3_000), (1000, 6_000)] {
+        let kind = Kind::Intake;
+        let pushed = push_rate(&bench, kind, &format!("in-push{batch}-"), total, batch).await;
+        let raw = raw_rate(&bench, kind, &format!("in-raw{batch}-"), total, batch);
+        println!(
+            "| intake push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% |",
+            pushed / raw * 100.0
+        );
+    }
 }
 
 fn postgres_admin_url() -> Option<String> {

@@ -15,7 +15,6 @@ use super::{
     RowMeta,
 };
 use crate::db::journal::check_ins::{self as table, CheckInRow};
-use crate::db::DbConn;
 use crate::domain::journal::{parse_instant, CheckInKind};
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::ApiError;
@@ -97,6 +96,7 @@ impl Resource for CheckIns {
     type Input = CheckInInput;
     type Draft = CheckInDraft;
     type View = CheckIn;
+    type Related = ();
 
     fn input_id(input: &CheckInInput) -> Option<&str> {
         input.id.as_deref()
@@ -129,10 +129,10 @@ impl Resource for CheckIns {
     }
 
     fn build_row(
-        _conn: &mut DbConn,
         draft: CheckInDraft,
         meta: RowMeta<'_>,
         previous: Option<&CheckInRow>,
+        _related: &(),
     ) -> Result<CheckInRow, ApiError> {
         Ok(CheckInRow {
             user_id: meta.user_id.to_string(),

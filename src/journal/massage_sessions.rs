@@ -9,7 +9,6 @@ use super::{
     RowMeta,
 };
 use crate::db::journal::massage_sessions::{self as table, MassageSessionRow};
-use crate::db::DbConn;
 use crate::domain::journal::{
     json_to_strings, parse_instant, parse_level, parse_set, parse_text, set_to_json, MassageKind,
     Pressure, Region, NOTES_MAX_CHARS,
@@ -126,6 +125,7 @@ impl Resource for MassageSessions {
     type Input = MassageSessionInput;
     type Draft = MassageSessionDraft;
     type View = MassageSession;
+    type Related = ();
 
     fn input_id(input: &MassageSessionInput) -> Option<&str> {
         input.id.as_deref()
@@ -187,10 +187,10 @@ impl Resource for MassageSessions {
     }
 
     fn build_row(
-        _conn: &mut DbConn,
         draft: MassageSessionDraft,
         meta: RowMeta<'_>,
         previous: Option<&MassageSessionRow>,
+        _related: &(),
     ) -> Result<MassageSessionRow, ApiError> {
         Ok(MassageSessionRow {
             user_id: meta.user_id.to_string(),

@@ -1,6 +1,8 @@
 //! Medication intakes: a dose taken, with its mg and (for opioids) MME derived from the
 //! medication when written, and the factor table's version stored beside it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,10 +13,10 @@ use super::{
     RowMeta,
 };
 use crate::db::journal::medication_intakes::{self as table, MedicationIntakeRow};
-use crate::db::journal::medications;
+use crate::db::journal::medications::{self, MedicationRow};
 use crate::db::DbConn;
 use crate::domain::journal::{parse_instant, parse_text, ClientId, NOTES_MAX_CHARS};
-use crate::domain::{mme, FieldError, FieldErrors};
+use crate::domain::{mme, FieldError, FieldErrors, UserId};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -88,6 +90,7 @@ impl Resource for MedicationIntakes {
     type Input = MedicationIntakeInput;
     type Draft = MedicationIntakeDraft;
     type View = MedicationIntake;
+    type Related = HashMap<String, MedicationRow>;
 
     fn input_id(input: &MedicationIntakeInput) -> Option<&str> {
         input.id.as_deref()
@@ -124,18 +127,37 @@ impl Resource for MedicationIntakes {
         }
     }
 
+    /// The user's own medications the drafts name (by id), read in one query.
+    fn related(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        drafts: &[&MedicationIntakeDraft],
+    ) -> Result<HashMap<String, MedicationRow>, ApiError> {
+        let mut ids: Vec<String> = drafts
+            .iter()
+            .map(|d| d.medication_id.as_str().to_owned())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(medications::find_many(conn, user_id, &ids)?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect())
+    }
+
     /// Derives the dose from the user's own, live medication; any other id is refused as if
     /// it did not exist.
     fn build_row(
-        conn: &mut DbConn,
         draft: MedicationIntakeDraft,
         meta: RowMeta<'_>,
         previous: Option<&MedicationIntakeRow>,
+        medications: &HashMap<String, MedicationRow>,
     ) -> Result<MedicationIntakeRow, ApiError> {
-        let medication = medications::find(conn, meta.user_id, draft.medication_id.as_str())?
+        let medication = medications
+            .get(draft.medication_id.as_str())
             .filter(|m| !m.deleted)
             .ok_or_else(|| ApiError::invalid("medication_id", "is not one of your medications"))?;
-        let facts = dose_facts(&medication)
+        let facts = dose_facts(medication)
             .ok_or_else(|| ApiError::internal("a stored medication has unknown values"))?;
         let derived = mme::derive(facts, draft.quantity);
         Ok(MedicationIntakeRow {

@@ -133,6 +133,7 @@ impl Resource for Medications {
     type Input = MedicationInput;
     type Draft = MedicationDraft;
     type View = Medication;
+    type Related = ();
 
     fn input_id(input: &MedicationInput) -> Option<&str> {
         input.id.as_deref()
@@ -212,10 +213,10 @@ impl Resource for Medications {
     }
 
     fn build_row(
-        _conn: &mut DbConn,
         draft: MedicationDraft,
         meta: RowMeta<'_>,
         previous: Option<&MedicationRow>,
+        _related: &(),
     ) -> Result<MedicationRow, ApiError> {
         Ok(MedicationRow {
             user_id: meta.user_id.to_string(),

@@ -10,7 +10,6 @@ use super::{
     RowMeta,
 };
 use crate::db::journal::pain_entries::{self as table, PainEntryRow};
-use crate::db::DbConn;
 use crate::domain::journal::{
     json_to_strings, parse_instant, parse_level, parse_set, parse_text, set_to_json, Quality,
     Region, Trigger, NOTES_MAX_CHARS,
@@ -109,6 +108,7 @@ impl Resource for PainEntries {
     type Input = PainEntryInput;
     type Draft = PainEntryDraft;
     type View = PainEntry;
+    type Related = ();
 
     fn input_id(input: &PainEntryInput) -> Option<&str> {
         input.id.as_deref()
@@ -158,10 +158,10 @@ impl Resource for PainEntries {
     }
 
     fn build_row(
-        _conn: &mut DbConn,
         draft: PainEntryDraft,
         meta: RowMeta<'_>,
         previous: Option<&PainEntryRow>,
+        _related: &(),
     ) -> Result<PainEntryRow, ApiError> {
         Ok(PainEntryRow {
             user_id: meta.user_id.to_string(),

@@ -169,6 +169,14 @@ fn date(value: Option<&Value>) -> Option<NaiveDate> {
     crate::domain::journal::parse_date(value?.as_str()?).ok()
 }
 
+/// Where in the document a problem is: `journal.<table>[i]` or `journal.<table>[i].<field>`.
+fn field_path(table: &str, i: usize, field: &str) -> String {
+    match field {
+        "" => format!("journal.{table}[{i}]"),
+        _ => format!("journal.{table}[{i}].{field}"),
+    }
+}
+
 impl TableVisitor for Loader<'_> {
     type Error = ApiError;
 
@@ -184,13 +192,10 @@ impl TableVisitor for Loader<'_> {
             };
         }
         let items = self.document.journal.rows(R::TABLE);
-        let mut rows = Vec::with_capacity(items.len());
+        let mut parsed = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             (self.progress)(1);
-            let at = |field: &str| match field {
-                "" => format!("journal.{}[{i}]", R::TABLE),
-                _ => format!("journal.{}[{i}].{field}", R::TABLE),
-            };
+            let at = |field: &str| field_path(R::TABLE, i, field);
             // Only what a client may send; what the server derives (MME, scores) is derived
             // again, so a document cannot set it.
             let fields: Map<String, Value> = std::iter::once("id")
@@ -226,6 +231,13 @@ impl TableVisitor for Loader<'_> {
                     continue;
                 }
             };
+            parsed.push((i, item, id, draft));
+        }
+        let drafts: Vec<&R::Draft> = parsed.iter().map(|(_, _, _, draft)| draft).collect();
+        let related = R::related(self.conn, self.user_id, &drafts)?;
+        let mut rows = Vec::with_capacity(parsed.len());
+        for (i, item, id, draft) in parsed {
+            let at = |field: &str| field_path(R::TABLE, i, field);
             let meta = RowMeta {
                 user_id: self.user_id,
                 id: &id,
@@ -234,7 +246,7 @@ impl TableVisitor for Loader<'_> {
                 now: self.now,
             };
             self.next_version += 1;
-            let mut row = match R::build_row(self.conn, draft, meta, None) {
+            let mut row = match R::build_row(draft, meta, None, &related) {
                 Ok(row) => row,
                 Err(ApiError::Validation(errors)) => {
                     self.errors.extend(

@@ -466,8 +466,15 @@ impl Pusher<'_> {
         // this push replaces the earlier one.
         let mut new_rows: Vec<R::Row> = Vec::new();
         let mut new_index: HashMap<String, usize> = HashMap::new();
-        for (id, record) in &push.records {
-            let draft = match draft_of::<R>(id, record) {
+        let drafts: Vec<(&String, Result<R::Draft, FieldError>)> = push
+            .records
+            .iter()
+            .map(|(id, record)| (id, draft_of::<R>(id, record)))
+            .collect();
+        let valid: Vec<&R::Draft> = drafts.iter().filter_map(|(_, d)| d.as_ref().ok()).collect();
+        let related = R::related(self.conn, self.user_id, &valid)?;
+        for (id, draft) in drafts {
+            let draft = match draft {
                 Ok(draft) => draft,
                 Err(error) => {
                     reject(&mut self.response, R::TABLE, id, error);
@@ -498,7 +505,7 @@ impl Pusher<'_> {
                 timezone: versions.timezone,
                 now: db::now(),
             };
-            match R::build_row(self.conn, draft, meta, previous) {
+            match R::build_row(draft, meta, previous, &related) {
                 Ok(row) => {
                     versions.next += 1;
                     self.response.applied += 1;

@@ -567,7 +567,89 @@ async fn sync_never_crosses_users(app: TestApp) {
     );
 }
 
-both_engines!(a_push_of_empty_lists_is_fine);
+both_engines!(
+    a_push_of_empty_lists_is_fine,
+    intakes_of_one_push_each_take_their_own_medication
+);
+
+/// A push of many intakes over several medications (read together, once per push): each
+/// intake's dose comes from its own medication; another user's medication and a deleted one
+/// are refused as unknown.
+async fn intakes_of_one_push_each_take_their_own_medication(app: TestApp) {
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let med = |id: &str, class: &str, strength: i64| {
+        let mut m = json!({"id": id, "name": id, "drug_class": class, "strength": strength,
+                           "strength_unit": "mg", "form": "tablet", "active": true});
+        if class == "opioid" {
+            m["opioid"] = json!("oxycodone");
+        }
+        m
+    };
+    app.post_expect(
+        "/v1/medications",
+        &bob.access,
+        &med("bobs", "opioid", 80),
+        201,
+    )
+    .await;
+    app.post_expect(
+        "/v1/medications",
+        &ann.access,
+        &med("gone", "nsaid", 200),
+        201,
+    )
+    .await;
+    let deleted = app.delete_auth("/v1/medications/gone", &ann.access).await;
+    assert_eq!(deleted.status(), 204);
+    let since = pull(&app, &ann.access, "").await["timestamp"]
+        .as_i64()
+        .unwrap();
+
+    // 300 intakes cycling over two medications made in the same push, then the two refused.
+    let mut intakes: Vec<Value> = (0..300)
+        .map(|i| {
+            let medication = if i % 2 == 0 { "oxy5" } else { "ibu400" };
+            json!({"id": format!("in{i:03}"), "medication_id": medication,
+                   "taken_at": 1_795_851_000_000_i64 - i * 3_600_000, "quantity": 1 + i % 3})
+        })
+        .collect();
+    for (id, medication) in [("stolen", "bobs"), ("ghost", "gone")] {
+        intakes.push(json!({"id": id, "medication_id": medication,
+                            "taken_at": 1_795_851_000_000_i64, "quantity": 1}));
+    }
+    let changes = json!({
+        "medications": {"created": [med("oxy5", "opioid", 5), med("ibu400", "nsaid", 400)]},
+        "medication_intakes": {"created": intakes},
+    });
+    let response = push(&app, &ann.access, since, changes).await;
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["applied"], 302);
+    assert_eq!(
+        result["experimentalRejectedIds"],
+        json!({"medication_intakes": ["stolen", "ghost"]})
+    );
+    for i in [0, 1, 2, 3, 298, 299] {
+        let intake = app
+            .get_json(&format!("/v1/medication-intakes/in{i:03}"), &ann.access)
+            .await;
+        let quantity = (1 + i % 3) as f64;
+        let (dose, mme) = if i % 2 == 0 {
+            (5.0 * quantity, Some(7.5 * quantity))
+        } else {
+            (400.0 * quantity, None)
+        };
+        assert_eq!(intake["dose_mg"].as_f64(), Some(dose), "in{i:03}");
+        assert_eq!(intake["mme"].as_f64(), mme, "in{i:03}");
+    }
+    // Bob's medication gave Ann nothing, and Bob's journal is untouched.
+    let bobs = pull(&app, &bob.access, "").await;
+    assert_eq!(
+        ids(&bobs, "medication_intakes", "updated"),
+        Vec::<String>::new()
+    );
+}
 
 /// WatermelonDB sends every table, most with empty lists.
 async fn a_push_of_empty_lists_is_fine(app: TestApp) {
