@@ -12,6 +12,7 @@ mod fhir;
 mod journal;
 mod journal_indexes;
 mod journal_inputs;
+mod many_servers;
 mod ops;
 mod reports;
 mod sharing;

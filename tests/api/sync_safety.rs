@@ -21,9 +21,9 @@ both_engines!(
 );
 
 /// The real binary, as a separate process we can kill.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl Drop for ServerProcess {
@@ -40,7 +40,7 @@ pub(crate) fn database_url(location: &DatabaseLocation) -> String {
     }
 }
 
-async fn start_process(app: &TestApp) -> ServerProcess {
+pub(crate) async fn start_process(app: &TestApp) -> ServerProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
