@@ -36,6 +36,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Browser origins allowed to call the API from another site (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// Where Prometheus metrics are served (`GET /metrics`); none by default.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 // Hand-written so the JWT secret can never reach a log line.
@@ -44,6 +46,7 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database", &self.database)
             .field("bind_addr", &self.bind_addr)
+            .field("metrics_addr", &self.metrics_addr)
             .field("jwt_secret", &"***")
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
@@ -165,6 +168,12 @@ impl Settings {
             },
             cors_origins: parse_origins(get("CORS_ORIGINS").as_deref())
                 .map_err(|e| error("CORS_ORIGINS", e))?,
+            metrics_addr: match get("METRICS_ADDR") {
+                None => None,
+                Some(raw) => Some(raw.parse().map_err(|_| {
+                    error("METRICS_ADDR", "must be host:port, e.g. 127.0.0.1:9090")
+                })?),
+            },
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod insight;
 pub mod journal;
 pub mod memory;
+pub mod metrics;
 pub mod openapi;
 pub mod private_files;
 pub mod reports;

@@ -18,6 +18,8 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's port and server, when `METRICS_ADDR` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -33,6 +35,11 @@ impl Application {
         let rate_limit = auth_rate_limit(settings.auth_requests_per_minute);
         let openapi = ApiDoc::openapi();
         let cors_origins = settings.cors_origins.clone();
+        let request_metrics = state.metrics.middleware()?;
+        let metrics = match settings.metrics_addr {
+            Some(address) => Some(metrics_server(address, &state)?),
+            None => None,
+        };
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -43,6 +50,7 @@ impl Application {
                     cors(&cors_origins),
                 ))
                 .wrap(TracingLogger::default())
+                .wrap(request_metrics.clone())
                 .app_data(state.clone())
                 .configure(routes::extractor_configs)
                 .configure(routes::health::configure)
@@ -71,21 +79,60 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics,
         })
     }
 
-    /// Stops the server (tests use it to shut down before dropping their database).
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
+    /// Stop the servers (tests use them to shut down before dropping their database).
+    pub fn handles(&self) -> Vec<actix_web::dev::ServerHandle> {
+        std::iter::once(&self.server)
+            .chain(self.metrics.as_ref().map(|(_, server)| server))
+            .map(Server::handle)
+            .collect()
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
+
+    /// Serves until stopped (SIGTERM/SIGINT stop both listeners).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.metrics {
+            Some((_, metrics)) => futures_util::future::try_join(self.server, metrics)
+                .await
+                .map(|_| ()),
+            None => self.server.await,
+        }
+    }
+}
+
+/// `GET /metrics` on its own listener, with one worker: scrapes are rare and small.
+fn metrics_server(
+    address: std::net::SocketAddr,
+    state: &web::Data<AppState>,
+) -> Result<(u16, Server), String> {
+    let listener = TcpListener::bind(address)
+        .map_err(|e| format!("cannot listen on {address} (METRICS_ADDR): {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let metrics = web::Data::new(state.metrics.clone());
+    let pool = web::Data::new(state.pool.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .app_data(pool.clone())
+            .route("/metrics", web::get().to(crate::metrics::serve))
+    })
+    .workers(1)
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .listen(listener)
+    .map_err(|e| format!("cannot serve metrics: {e}"))?
+    .run();
+    Ok((port, server))
 }
 
 /// Seconds a stopping server gives requests in flight: a five-year first sync or import takes

@@ -8,10 +8,12 @@ use crate::auth::password::Hasher;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::ApiError;
+use crate::metrics::{Metrics, Waiting};
 
 pub struct AppState {
     pub pool: Pool,
     pub hasher: Hasher,
+    pub metrics: Metrics,
     pub jwt: JwtKeys,
     pub refresh_token_ttl: Duration,
     pub login_max_failures: u32,
@@ -20,9 +22,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: &Settings, pool: Pool) -> Self {
+        let metrics = Metrics::new();
         Self {
             pool,
-            hasher: Hasher::new(settings.max_concurrent_hashes),
+            hasher: Hasher::new(
+                settings.max_concurrent_hashes,
+                metrics.hashes_waiting.clone(),
+            ),
+            metrics,
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl),
             refresh_token_ttl: settings.refresh_token_ttl,
             login_max_failures: settings.login_max_failures,
@@ -39,6 +46,12 @@ impl AppState {
         F: FnOnce(&mut crate::db::DbConn) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        crate::db::run(&self.pool, work).await
+        // Counted as waiting until a blocking thread holds a connection.
+        let waiting = Waiting::on(&self.metrics.pool_waiting);
+        crate::db::run(&self.pool, move |conn| {
+            drop(waiting);
+            work(conn)
+        })
+        .await
     }
 }

@@ -8,9 +8,11 @@ use std::sync::{Arc, OnceLock};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use prometheus::IntGauge;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
+use crate::metrics::Waiting;
 
 /// OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -56,17 +58,25 @@ fn dummy_hash() -> &'static str {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Hashes waiting for a permit (a metric).
+    waiting: IntGauge,
 }
 
 impl Hasher {
-    pub fn new(max_concurrent: usize) -> Self {
+    pub fn new(max_concurrent: usize, waiting: IntGauge) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            waiting,
         }
     }
 
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        let _waiting = Waiting::on(&self.waiting);
+        self.permits.acquire().await.map_err(ApiError::internal)
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
             .map_err(ApiError::internal)?
@@ -75,7 +85,7 @@ impl Hasher {
     /// Verifies against `phc`, or against a dummy hash when there is none (unknown account),
     /// in which case the answer is always false.
     pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         tokio::task::spawn_blocking(move || match phc {
             Some(phc) => verify_blocking(&password, &phc),
             None => {

@@ -102,7 +102,18 @@ pub async fn pull(
     user: Patient,
     query: web::Query<PullParams>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(sync::pull(&state, user.user_id, query.into_inner()).await?))
+    let pulled = sync::pull(&state, user.user_id, query.into_inner()).await?;
+    let records: usize = pulled
+        .changes
+        .values()
+        .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
+        .sum();
+    state
+        .metrics
+        .sync_records
+        .with_label_values(&["pulled"])
+        .inc_by(records as u64);
+    Ok(HttpResponse::Ok().json(pulled))
 }
 
 /// Push a device's changes: `{"changes": {"<table>": {"created": [..], "updated": [..],
@@ -147,5 +158,10 @@ pub async fn push(
         key,
     )
     .await?;
+    state
+        .metrics
+        .sync_records
+        .with_label_values(&["pushed"])
+        .inc_by(result.applied as u64);
     Ok(HttpResponse::Ok().json(result))
 }

@@ -138,6 +138,8 @@ impl Drop for Scratch {
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener of the first server, when `metrics_addr` was set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub engine: Engine,
     pub settings: Settings,
@@ -205,6 +207,7 @@ impl TestApp {
         adjust(&mut settings);
         let mut app = TestApp {
             address: String::new(),
+            metrics_address: None,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(60))
@@ -224,7 +227,10 @@ impl TestApp {
     pub async fn start_server(&mut self) -> String {
         let application = Application::build(&self.settings).expect("the app starts");
         let address = format!("http://127.0.0.1:{}", application.port());
-        self.servers.push(application.handle());
+        if let Some(port) = application.metrics_port() {
+            self.metrics_address = Some(format!("http://127.0.0.1:{port}"));
+        }
+        self.servers.extend(application.handles());
         tokio::spawn(application.run_until_stopped());
         address
     }

@@ -277,3 +277,85 @@ fn every_schema_reference_resolves() {
         );
     }
 }
+
+both_engines!(settings: with_metrics; metrics_are_served_only_on_their_own_listener);
+
+fn with_metrics(settings: &mut pain_journal::config::Settings) {
+    settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+}
+
+/// Prometheus metrics: on `METRICS_ADDR` only; requests by route pattern (never a raw path
+/// or an id), method and status, with latency histograms; sync records; pool and argon2
+/// waiting gauges.
+async fn metrics_are_served_only_on_their_own_listener(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let entry = serde_json::json!({"id": "secret-id-1", "recorded_at": "2026-11-01T08:00:00Z", "intensity": 5});
+    app.post_expect("/v1/pain-entries", &tokens.access, &entry, 201)
+        .await;
+    let one = app
+        .get_auth("/v1/pain-entries/secret-id-1", &tokens.access)
+        .await;
+    assert_eq!(one.status(), 200);
+    let unknown = app
+        .client
+        .get(app.url("/no/such/path-1234"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let records: Vec<serde_json::Value> = (0..3)
+        .map(|i| crate::sync::pain_record(&format!("s{i}"), 4))
+        .collect();
+    let changes = serde_json::json!({"pain_entries": {"created": records}});
+    let pushed = crate::sync::push(&app, &tokens.access, 0, changes).await;
+    assert_eq!(pushed.status(), 200);
+    let pulled = crate::sync::pull(&app, &tokens.access, "last_pulled_at=0").await;
+    assert_eq!(
+        pulled["changes"]["pain_entries"]["updated"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // Not on the public port.
+    let public = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_problem(public, 404).await;
+
+    let address = app.metrics_address.as_deref().expect("a metrics listener");
+    let response = app
+        .client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    let has_line = |line: &str| text.lines().any(|l| l == line);
+    for line in [
+        r#"pain_journal_http_requests_total{endpoint="/v1/pain-entries",method="POST",status="201"} 1"#,
+        r#"pain_journal_http_requests_total{endpoint="/v1/pain-entries/{id}",method="GET",status="200"} 1"#,
+        r#"pain_journal_http_requests_total{endpoint="/v1/auth/login",method="POST",status="200"} 1"#,
+        r#"pain_journal_http_requests_total{endpoint="unmatched",method="GET",status="404"} 2"#,
+        r#"pain_journal_sync_records_total{direction="pushed"} 3"#,
+        r#"pain_journal_sync_records_total{direction="pulled"} 4"#,
+        "pain_journal_db_pool_waiting 0",
+        "pain_journal_password_hashes_waiting 0",
+    ] {
+        assert!(has_line(line), "missing {line}\n{text}");
+    }
+    assert!(text.contains(
+        r#"pain_journal_http_requests_duration_seconds_bucket{endpoint="/v1/sync",method="POST",status="200",le="0.005"}"#
+    ));
+    assert!(text.contains(r#"pain_journal_db_pool_connections{state="idle"}"#));
+    assert!(text.contains(r#"pain_journal_db_pool_connections{state="in_use"}"#));
+    // No raw path or id of a person's entry in a label.
+    assert!(
+        !text.contains("secret-id-1") && !text.contains("path-1234"),
+        "{text}"
+    );
+}
