@@ -31,9 +31,11 @@ run() {
   done
   local started; started=$(field VmRSS "$pid")
   for action in register login; do
+    local extra=""
+    [ "$action" = register ] && extra=',"timezone":"UTC"'
     seq 1 "$users" | xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
       -H 'content-type: application/json' \
-      -d "{\"email\":\"user{}@example.com\",\"password\":\"correct horse battery staple\",\"timezone\":\"UTC\"}" \
+      -d "{\"email\":\"user{}@example.com\",\"password\":\"correct horse battery staple\"$extra}" \
       "$base/v1/auth/$action" | sort | uniq -c | sed "s/^/    $action: /" >&2
   done
   local after peak; after=$(field VmRSS "$pid"); peak=$(field VmHWM "$pid")

@@ -288,7 +288,7 @@ async fn run(engine: &str, location: DatabaseLocation) {
         );
     }
     // The user now has ~18k pain entries: about five years of a busy journal.
-    let latest = get_json(&bench, "/v1/sync?last_pulled_at=9007199254740000").await;
+    let latest = get_json(&bench, "/v1/sync?last_pulled_at=999999999999999").await;
     let now = latest["timestamp"].as_i64().unwrap();
     let up_to_date = latencies(&bench, &format!("/v1/sync?last_pulled_at={now}"), 300).await;
     let health = latencies(&bench, "/health/live", 300).await;
