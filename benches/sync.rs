@@ -8,8 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
-use pain_journal::config::Settings;
+#[path = "common/mod.rs"]
+mod common;
+
 use pain_journal::db::journal::medication_intakes::{self, MedicationIntakeRow};
 use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
 use pain_journal::db::{self, change_seq, DatabaseLocation, DbConn};
@@ -17,7 +18,6 @@ use pain_journal::domain::UserId;
 use pain_journal::startup::Application;
 use serde_json::{json, Value};
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123456789";
 const PASSWORD: &str = "correct horse battery staple";
 const T0_MS: i64 = 1_795_000_000_000;
 
@@ -29,20 +29,8 @@ struct Bench {
     location: DatabaseLocation,
 }
 
-fn settings(location: DatabaseLocation) -> Settings {
-    let mut settings = Settings::from_lookup(|name| match name {
-        "JWT_SECRET" => Some(SECRET.into()),
-        "BIND_ADDR" => Some("127.0.0.1:0".into()),
-        "AUTH_REQUESTS_PER_MINUTE" => Some("100000".into()),
-        _ => None,
-    })
-    .unwrap();
-    settings.database = location;
-    settings
-}
-
 async fn start(location: DatabaseLocation) -> Bench {
-    let app = Application::build(&settings(location.clone())).expect("app starts");
+    let app = Application::build(&common::settings(location.clone())).expect("app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
@@ -343,14 +331,6 @@ async fn run(engine: &str, location: DatabaseLocation) {
     }
 }
 
-fn postgres_admin_url() -> Option<String> {
-    let url = std::env::var("TEST_POSTGRES_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1/postgres".into());
-    PgConnection::establish(&url).ok().map(|_| url)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -369,19 +349,11 @@ fn main() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 
-    if let Some(admin) = postgres_admin_url() {
-        let name = format!("pj_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(&admin).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .unwrap();
-        let (scheme, rest) = admin.split_once("://").unwrap();
-        let authority = rest.split('/').next().unwrap();
-        let url = format!("{scheme}://{authority}/{name}");
+    if let Some(admin) = common::postgres_admin_url() {
+        let database = common::ScratchDatabase::create(&admin);
+        let url = database.url.clone();
         runtime.block_on(run("PostgreSQL", DatabaseLocation::Postgres(url)));
         runtime.shutdown_timeout(Duration::from_secs(1));
-        let _ =
-            diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)")).execute(&mut conn);
     } else {
         println!("\n(PostgreSQL not reachable: skipped)");
     }

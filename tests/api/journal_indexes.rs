@@ -6,7 +6,6 @@
 //! that `list` and `changed_since` run), EXPLAINed with their binds.
 
 use chrono::NaiveDate;
-use diesel::connection::SimpleConnection;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -23,32 +22,8 @@ struct PlanLine {
     line: String,
 }
 
-const USERS: i64 = 300;
-const ROWS_PER_USER: i64 = 100;
-
 fn seed(conn: &mut PgConnection) {
-    let sql = format!(
-        "INSERT INTO users (id, email, password_hash, role, timezone, created_at, updated_at)
-           SELECT 'u' || u, 'u' || u || '@example.com', 'x', 'patient', 'UTC', now(), now()
-           FROM generate_series(1, {USERS}) u;
-         INSERT INTO medications (user_id, id, name, drug_class, strength, strength_unit, form, active, version, created_at, updated_at)
-           SELECT 'u' || u, 'm' || r, 'med', 'nsaid', 400, 'mg', 'tablet', true, r, now() - r * interval '1 hour', now()
-           FROM generate_series(1, {USERS}) u, generate_series(1, 5) r;
-         INSERT INTO pain_entries (user_id, id, recorded_at, local_date, intensity, regions, qualities, triggers, version, created_at, updated_at)
-           SELECT 'u' || u, 'p' || r, now() - r * interval '6 hours', (now() - r * interval '6 hours')::date, 5, '[]', '[]', '[]', r, now(), now()
-           FROM generate_series(1, {USERS}) u, generate_series(1, {ROWS_PER_USER}) r;
-         INSERT INTO medication_intakes (user_id, id, medication_id, taken_at, local_date, quantity, version, created_at, updated_at)
-           SELECT 'u' || u, 'i' || r, 'm1', now() - r * interval '6 hours', (now() - r * interval '6 hours')::date, 1, 1000 + r, now(), now()
-           FROM generate_series(1, {USERS}) u, generate_series(1, {ROWS_PER_USER}) r;
-         INSERT INTO massage_sessions (user_id, id, started_at, local_date, duration_min, kind, regions, version, created_at, updated_at)
-           SELECT 'u' || u, 's' || r, now() - r * interval '6 hours', (now() - r * interval '6 hours')::date, 60, 'swedish', '[]', 2000 + r, now(), now()
-           FROM generate_series(1, {USERS}) u, generate_series(1, {ROWS_PER_USER}) r;
-         INSERT INTO check_ins (user_id, id, answered_at, local_date, kind, items, score, version, created_at, updated_at)
-           SELECT 'u' || u, 'c' || r, now() - r * interval '6 hours', (now() - r * interval '6 hours')::date, 'peg', '[5,5,5]', 5, 3000 + r, now(), now()
-           FROM generate_series(1, {USERS}) u, generate_series(1, {ROWS_PER_USER}) r;
-         ANALYZE;"
-    );
-    conn.batch_execute(&sql).expect("seed");
+    pain_journal::db::filler::seed_users(conn, 300, 100, "x").expect("seed");
 }
 
 /// `EXPLAIN` in front of a query built by the app's own query functions, binds included.

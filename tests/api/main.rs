@@ -15,6 +15,7 @@ mod journal_inputs;
 mod many_servers;
 mod ops;
 mod reports;
+mod request_plans;
 mod sharing;
 mod sync;
 mod sync_safety;

@@ -1,0 +1,61 @@
+//! What the benchmarks share: their server settings and a throw-away PostgreSQL database.
+
+use diesel::prelude::*;
+use pain_journal::config::Settings;
+use pain_journal::db::DatabaseLocation;
+
+/// A server on a free loopback port, its sign-in limits out of the way.
+pub fn settings(location: DatabaseLocation) -> Settings {
+    let mut settings = Settings::from_lookup(|name| match name {
+        "JWT_SECRET" => Some("bench-secret-bench-secret-bench-secret-0123456789".into()),
+        "BIND_ADDR" => Some("127.0.0.1:0".into()),
+        "AUTH_REQUESTS_PER_MINUTE" => Some("100000".into()),
+        _ => None,
+    })
+    .unwrap();
+    settings.database = location;
+    settings
+}
+
+/// The PostgreSQL server to make databases on (`TEST_POSTGRES_URL`, else the local one), or
+/// `None` when it does not answer.
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1/postgres".into());
+    PgConnection::establish(&url).ok().map(|_| url)
+}
+
+/// A new, empty database on that server, dropped with this value.
+pub struct ScratchDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl ScratchDatabase {
+    pub fn create(admin: &str) -> Self {
+        let name = format!("pj_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .unwrap();
+        let (scheme, rest) = admin.split_once("://").unwrap();
+        let authority = rest.split('/').next().unwrap();
+        Self {
+            url: format!("{scheme}://{authority}/{name}"),
+            admin: admin.to_owned(),
+            name,
+        }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
+            let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+            let _ = diesel::sql_query(drop).execute(&mut conn);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+DROP INDEX redeem_throttle_user;
