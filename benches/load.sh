@@ -2,7 +2,7 @@
 # Load benchmark: the release server on PostgreSQL and on SQLite under wrk, against the same
 # work done straight on PostgreSQL by pgbench (prepared statements) in the same run.
 #
-#   cargo build --release && bash benches/load.sh [seconds per run, default 10]
+#   cargo build --release && bash benches/load.sh [seconds per run, default 10] [idle seconds, default 60]
 #
 # Needs wrk and pgbench (Debian: apt-get install wrk postgresql-client) and PostgreSQL at
 # postgres://postgres@127.0.0.1 (TEST_POSTGRES_URL overrides). 200 users sign up and sign in
@@ -16,10 +16,11 @@
 #   one user  create with all 16 connections as one person
 #   first sync GET /v1/sync?last_pulled_at=0 of a five-year demo journal
 # and prints requests/s, p50 and p99, non-2xx answers, the ratio to the ceiling where there is
-# one, and the server's peak RSS (VmHWM). Nothing here asserts a number.
+# one, and the server's peak RSS (VmHWM) after each run. Nothing here asserts a number.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
+idle="${2:-60}"
 users=200
 conns=16
 binary="$PWD/target/release/pain-journal"
@@ -117,13 +118,15 @@ LUA
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 field() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/status"; }
 
-# wrk_run SCRIPT TOKENS [PATH]: a 3 s warm-up, then the measured run; prints "rps p50 p99 errors".
+# wrk_run SCRIPT TOKENS [PATH]: a 3 s warm-up, then the measured run; prints
+# "rps p50 p99 errors" and the server's peak RSS so far in MiB.
 wrk_run() {
   local script="$1" tokens="$2" path="${3:-}"
   WORK="$work" TOKENS="$tokens" LOAD_PATH="$path" \
-    wrk -t2 -c"$conns" -d3s -s "$work/$script" "$base" >/dev/null
+    wrk -t2 -c"$conns" --timeout 30s -d3s -s "$work/$script" "$base" >/dev/null
   WORK="$work" TOKENS="$tokens" LOAD_PATH="$path" \
-    wrk -t2 -c"$conns" -d"${secs}s" -s "$work/$script" "$base" | awk '/^RESULT/ { print $2, $3, $4, $5 }'
+    wrk -t2 -c"$conns" --timeout 30s -d"${secs}s" -s "$work/$script" "$base" | awk '/^RESULT/ { printf "%s %s %s %s ", $2, $3, $4, $5 }'
+  mib "$(field VmHWM "$pid")"
 }
 
 # pgbench_run SQL: the same work on the load database, prepared; prints requests/s.
@@ -133,18 +136,18 @@ pgbench_run() {
     awk '/^tps/ { printf "%.0f", $3 }'
 }
 
-row() { # work rps p50 p99 errors ceiling
+row() { # work rps p50 p99 errors peak ceiling
   local ratio="—"
-  [ -n "${6:-}" ] && ratio=$(awk -v a="$2" -v b="$6" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-  printf '| %s | %s | %.0f/s | %.2f ms | %.2f ms | %s | %s | %s |\n' "$engine" "$1" "$2" "$3" "$4" "$5" \
-    "${6:-—}" "$ratio"
+  [ -n "${7:-}" ] && ratio=$(awk -v a="$2" -v b="$7" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  printf '| %s | %s | %.0f/s | %.2f ms | %.2f ms | %s | %s | %s | %s MiB |\n' "$engine" "$1" "$2" "$3" "$4" \
+    "$5" "${7:-—}" "$ratio" "$6"
 }
 
 start_server() {
   local port=$(( 20000 + RANDOM % 20000 ))
   base="http://127.0.0.1:$port"
   DATABASE_URL="$db_url" JWT_SECRET=load-bench-secret-load-bench-secret-0123 \
-    BIND_ADDR="127.0.0.1:$port" AUTH_REQUESTS_PER_MINUTE=1000000 RUST_LOG=warn \
+    BIND_ADDR="127.0.0.1:$port" AUTH_REQUESTS_PER_MINUTE=100000 RUST_LOG=warn \
     "$binary" serve >"$work/server-$engine.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 200); do
@@ -164,12 +167,10 @@ sign_up_and_in() {
   [ "$(wc -l <"$work/tokens")" -eq "$users" ] || { echo "sign-in failed" >&2; exit 1; }
   head -1 "$work/tokens" >"$work/one-token"
   # The medication every pushed intake is taken of.
-  while read -r token; do
-    curl -s -o /dev/null -H "authorization: Bearer $token" -H 'content-type: application/json' \
-      -d '{"id":"load-med","name":"Oxycodone 5","drug_class":"opioid","opioid":"oxycodone","strength":5,"form":"tablet"}' \
-      "$base/v1/medications" &
-  done <"$work/tokens"
-  wait
+  xargs -P "$conns" -I{} curl -s -o /dev/null -H "authorization: Bearer {}" \
+    -H 'content-type: application/json' \
+    -d '{"id":"load-med","name":"Oxycodone 5","drug_class":"opioid","opioid":"oxycodone","strength":5,"form":"tablet"}' \
+    "$base/v1/medications" <"$work/tokens"
   # A five-year journal for the first-sync run.
   DATABASE_URL="$db_url" JWT_SECRET=load-bench-secret-load-bench-secret-0123 \
     "$binary" demo-data --email load1@example.com --weeks 260 >/dev/null 2>&1
@@ -179,6 +180,7 @@ run_engine() {
   engine="$1" db_url="$2"
   start_server
   sign_up_and_in
+  local signed_up; signed_up=$(mib "$(field VmHWM "$pid")")
   local create list day pull push one first
   create=$(wrk_run create.lua "$work/tokens")
   list=$(wrk_run get.lua "$work/tokens" "/v1/pain-entries?limit=50")
@@ -187,7 +189,8 @@ run_engine() {
   push=$(wrk_run push.lua "$work/tokens")
   one=$(wrk_run create.lua "$work/one-token")
   first=$(wrk_run get.lua "$work/one-token" "/v1/sync?last_pulled_at=0")
-  local peak; peak=$(field VmHWM "$pid")
+  sleep "$idle"
+  local rested; rested=$(mib "$(field VmRSS "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
   local create_ceiling="" list_ceiling=""
@@ -203,6 +206,7 @@ INSERT INTO pain_entries (user_id, id, recorded_at, local_date, intensity, back_
 SELECT * FROM pain_entries WHERE user_id = (SELECT id FROM pgb_users WHERE n = :u)
   ORDER BY recorded_at DESC, id DESC LIMIT 50;")
   fi
+  echo "| $engine | sign-ups and sign-ins (peak so far) | | | | | | | $signed_up MiB |" >>"$work/table"
   # shellcheck disable=SC2086
   {
     row "create (200 users)" $create "$create_ceiling"
@@ -213,7 +217,7 @@ SELECT * FROM pain_entries WHERE user_id = (SELECT id FROM pgb_users WHERE n = :
     row "create, one user on 16 connections" $one "$create_ceiling"
     row "first sync, five-year journal" $first
   } >>"$work/table"
-  echo "| $engine | peak RSS (VmHWM), sign-ups included | $(mib "$peak") MiB | | | | | |" >>"$work/table"
+  echo "| $engine | RSS after ${idle} s idle | | | | | | | $rested MiB |" >>"$work/table"
 }
 
 name="pj_load_$(date +%s)_$RANDOM"
@@ -223,6 +227,6 @@ run_engine PostgreSQL "$server_root/$name"
 run_engine SQLite "sqlite://$work/load.db"
 
 echo "## Load: $users users, $conns connections, ${secs} s after a 3 s warm-up ($(nproc) cores)"
-echo "| engine | work | requests | p50 | p99 | non-2xx/errors | ceiling (pgbench) | of ceiling |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| engine | work | requests | p50 | p99 | non-2xx/errors | ceiling (pgbench) | of ceiling | server peak RSS so far |"
+echo "|---|---|---|---|---|---|---|---|---|"
 cat "$work/table"

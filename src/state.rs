@@ -13,6 +13,8 @@ use crate::metrics::{Metrics, Waiting};
 pub struct AppState {
     pub pool: Pool,
     pub hasher: Hasher,
+    /// Turns for full sync pulls (see [`crate::sync::FULL_PULLS_AT_ONCE`]).
+    pub full_pulls: std::sync::Arc<tokio::sync::Semaphore>,
     pub metrics: Metrics,
     pub jwt: JwtKeys,
     pub refresh_token_ttl: Duration,
@@ -29,6 +31,9 @@ impl AppState {
                 settings.max_concurrent_hashes,
                 metrics.hashes_waiting.clone(),
             ),
+            full_pulls: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                crate::sync::FULL_PULLS_AT_ONCE,
+            )),
             metrics,
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl),
             refresh_token_ttl: settings.refresh_token_ttl,

@@ -104,6 +104,7 @@ pub async fn pull(
 ) -> Result<HttpResponse, ApiError> {
     let pulled = sync::pull(&state, user.user_id, query.into_inner()).await?;
     let records: usize = pulled
+        .response
         .changes
         .values()
         .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
@@ -113,7 +114,15 @@ pub async fn pull(
         .sync_records
         .with_label_values(&["pulled"])
         .inc_by(records as u64);
-    Ok(HttpResponse::Ok().json(pulled))
+    let body = serde_json::to_vec(&pulled.response).map_err(ApiError::internal)?;
+    if pulled.was_full() {
+        // The next full pull may start; what this one freed goes back to the system.
+        drop(pulled);
+        tokio::task::spawn_blocking(crate::memory::give_back_freed);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// Push a device's changes: `{"changes": {"<table>": {"created": [..], "updated": [..],

@@ -18,6 +18,7 @@ both_engines!(
     malformed_pushes_are_4xx_and_change_nothing,
     a_migration_pull_sends_every_live_row,
     sync_never_crosses_users,
+    first_syncs_at_once_each_get_everything,
 );
 
 pub async fn pull(app: &TestApp, token: &str, query: &str) -> Value {
@@ -689,4 +690,32 @@ async fn malformed_ids_are_rejected_not_looked_up(app: TestApp) {
     assert_eq!(rejected["check_ins"], json!(["\u{0}"]), "{result}");
     let pulled = pull(&app, &tokens.access, "").await;
     assert_eq!(pulled["changes"]["pain_entries"]["updated"], json!([]));
+}
+
+/// Full pulls take turns (one at a time per server): six phones doing their first sync at
+/// once all get the whole journal, and an up-to-date pull is not held behind them.
+async fn first_syncs_at_once_each_get_everything(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    crate::journal::record_samples(&app, &tokens).await;
+    let firsts = (0..6).map(|_| pull(&app, &tokens.access, "last_pulled_at=0"));
+    let (answers, current) = tokio::join!(
+        futures_util::future::join_all(firsts),
+        pull(&app, &tokens.access, "last_pulled_at=999999999999999")
+    );
+    for answer in &answers {
+        assert_eq!(answer["changes"], answers[0]["changes"]);
+        for table in [
+            "pain_entries",
+            "medications",
+            "medication_intakes",
+            "massage_sessions",
+            "check_ins",
+        ] {
+            assert_eq!(ids(answer, table, "updated").len(), 1, "{table}: {answer}");
+        }
+    }
+    assert_eq!(
+        ids(&current, "pain_entries", "updated"),
+        Vec::<String>::new()
+    );
 }
