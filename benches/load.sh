@@ -4,7 +4,7 @@
 #
 #   cargo build --release && bash benches/load.sh [seconds per run, default 10] [idle seconds, default 60]
 #
-# Needs wrk and pgbench (Debian: apt-get install wrk postgresql-client) and PostgreSQL at
+# Needs wrk, pgbench and sqlite3 (Debian: apt-get install wrk postgresql-client sqlite3) and PostgreSQL at
 # postgres://postgres@127.0.0.1 (TEST_POSTGRES_URL overrides). 200 users sign up and sign in
 # (their sign-ups count in the peak memory), then wrk runs each piece of work for 3 s to warm up
 # and N s measured, 16 connections, each request with one of the 200 tokens in turn:
@@ -25,7 +25,7 @@ users=200
 conns=16
 binary="$PWD/target/release/pain-journal"
 [ -x "$binary" ] || { echo "build first: cargo build --release" >&2; exit 1; }
-for tool in wrk pgbench psql curl; do
+for tool in wrk pgbench psql curl sqlite3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing" >&2; exit 1; }
 done
 admin="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1/postgres}"
@@ -136,6 +136,26 @@ pgbench_run() {
     awk '/^tps/ { printf "%.0f", $3 }'
 }
 
+# sqlite_run N SQL: N statements straight on the SQLite file by one connection in one process
+# (the sqlite3 shell; WAL and synchronous=NORMAL as the server sets them; each INSERT is a
+# transaction of its own); prints statements/s. SQLite has one writer at a time, so one
+# connection is its write ceiling.
+sqlite_run() {
+  local n="$1" file="${db_url#sqlite://}"
+  {
+    echo "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
+    echo ".output /dev/null"
+    # Each statement for a user drawn at random (@U@: the user's rowid, 1 to $users).
+    awk -v n="$n" -v users="$users" -v sql="$2" \
+      'BEGIN { srand(); for (i = 0; i < n; i++) { s = sql; gsub(/@U@/, int(rand() * users) + 1, s); print s } }'
+  } >"$work/sqlite.sql"
+  local started ended
+  started=$(date +%s.%N)
+  sqlite3 "$file" <"$work/sqlite.sql"
+  ended=$(date +%s.%N)
+  awk -v n="$n" -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", n / (b - a) }'
+}
+
 row() { # work rps p50 p99 errors peak ceiling
   local ratio="—"
   [ -n "${7:-}" ] && ratio=$(awk -v a="$2" -v b="$7" 'BEGIN { printf "%.0f%%", 100 * a / b }')
@@ -205,6 +225,9 @@ INSERT INTO pain_entries (user_id, id, recorded_at, local_date, intensity, back_
     list_ceiling=$(pgbench_run "\set u random(1, $users)
 SELECT * FROM pain_entries WHERE user_id = (SELECT id FROM pgb_users WHERE n = :u)
   ORDER BY recorded_at DESC, id DESC LIMIT 50;")
+  else
+    create_ceiling=$(sqlite_run 20000 "INSERT INTO pain_entries (user_id, id, recorded_at, local_date, intensity, back_pain, leg_pain, regions, qualities, triggers, version, created_at, updated_at) SELECT id, 'sq-' || lower(hex(randomblob(8))), datetime('now'), date('now'), 5, 3, 4, '[]', '[]', '[]', abs(random()), datetime('now'), datetime('now') FROM users WHERE rowid = @U@;")
+    list_ceiling=$(sqlite_run 20000 "SELECT * FROM pain_entries WHERE user_id = (SELECT id FROM users WHERE rowid = @U@) ORDER BY recorded_at DESC, id DESC LIMIT 50;")
   fi
   echo "| $engine | sign-ups and sign-ins (peak so far) | | | | | | | $signed_up MiB |" >>"$work/table"
   # shellcheck disable=SC2086
@@ -227,6 +250,6 @@ run_engine PostgreSQL "$server_root/$name"
 run_engine SQLite "sqlite://$work/load.db"
 
 echo "## Load: $users users, $conns connections, ${secs} s after a 3 s warm-up ($(nproc) cores)"
-echo "| engine | work | requests | p50 | p99 | non-2xx/errors | ceiling (pgbench) | of ceiling | server peak RSS so far |"
+echo "| engine | work | requests | p50 | p99 | non-2xx/errors | ceiling (pgbench / sqlite3) | of ceiling | server peak RSS so far |"
 echo "|---|---|---|---|---|---|---|---|---|"
 cat "$work/table"

@@ -19,7 +19,6 @@ use pain_journal::startup::Application;
 use pain_journal::state::AppState;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse battery staple";
 const EMAIL: &str = "me@example.com";
 /// 2,000 people × 100 rows of each of five kinds = 1,000,000 journal rows.
 const OTHER_USERS: i64 = 2_000;
@@ -32,20 +31,6 @@ fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
     times.sort();
     let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
     (at(0.5), at(0.99))
-}
-
-async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, body: &Value) -> Value {
-    let mut request = client.post(url).json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{url}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
 }
 
 /// Times `n` runs of `request`, which must answer 2xx.
@@ -71,13 +56,7 @@ async fn measure(url: &str, other_users: i64) -> Timings {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    post(
-        &client,
-        &format!("{base}/v1/auth/register"),
-        None,
-        &json!({"email": EMAIL, "password": PASSWORD, "timezone": "Europe/Berlin"}),
-    )
-    .await;
+    common::register(&client, &base, EMAIL).await;
 
     let started = Instant::now();
     let mut conn = PgConnection::establish(url).unwrap();
@@ -106,14 +85,7 @@ async fn measure(url: &str, other_users: i64) -> Timings {
         started.elapsed().as_secs_f64()
     );
 
-    let tokens = post(
-        &client,
-        &format!("{base}/v1/auth/login"),
-        None,
-        &json!({"email": EMAIL, "password": PASSWORD}),
-    )
-    .await;
-    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let token = common::access_token(&client, &base, EMAIL).await;
     let pulled: Value = client
         .get(format!("{base}/v1/sync?last_pulled_at=0"))
         .bearer_auth(&token)

@@ -18,7 +18,6 @@ use pain_journal::domain::UserId;
 use pain_journal::startup::Application;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse battery staple";
 const T0_MS: i64 = 1_795_000_000_000;
 
 struct Bench {
@@ -35,28 +34,12 @@ async fn start(location: DatabaseLocation) -> Bench {
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
     let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
-    let profile: Value = client
-        .post(format!("{base}/v1/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD, "timezone": "Europe/Berlin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let tokens: Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let profile = common::register(&client, &base, &email).await;
+    let token = common::access_token(&client, &base, &email).await;
     Bench {
         client,
         base,
-        token: tokens["access_token"].as_str().unwrap().to_owned(),
+        token,
         user_id: profile["id"].as_str().unwrap().to_owned(),
         location,
     }

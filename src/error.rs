@@ -191,6 +191,11 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::Conflict("This refers to something that no longer exists.".into())
             }
+            // The database dropped the connection (a restart): a retry will find a new one.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => ApiError::Unavailable(info.message().to_owned()),
             other => ApiError::internal(other),
         }
     }

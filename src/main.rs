@@ -227,6 +227,7 @@ fn import(settings: &Settings, email: &str, path: &std::path::Path) -> Result<()
 fn serve(settings: &Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings)?;
+        pain_journal::memory::give_back_periodically();
         tracing::info!(addr = %settings.bind_addr, port = app.port(), "serving");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })

@@ -33,6 +33,26 @@ pub fn return_large_blocks() {
     }
 }
 
+/// How often [`give_back_periodically`] trims.
+pub const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Trims the allocator every [`TRIM_EVERY`] on a thread of its own, for the server's life.
+/// Requests free what they allocated, but glibc keeps those small blocks in the arena of the
+/// thread that used them (one per blocking thread, up to 16 here): after a load test the idle
+/// server stayed 20–30 MiB above what it uses. A trim of arenas with nothing to give back takes
+/// microseconds.
+pub fn give_back_periodically() {
+    let spawned = std::thread::Builder::new()
+        .name("memory-trim".into())
+        .spawn(|| loop {
+            std::thread::sleep(TRIM_EVERY);
+            give_back_freed();
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the memory trim thread; memory is trimmed only after full pulls");
+    }
+}
+
 /// Gives free memory in every allocator arena back to the system (glibc `malloc_trim`; a no-op
 /// elsewhere). A full sync pull frees tens of MB of small blocks, which glibc keeps in the
 /// arena of whichever blocking thread built it; without this the server stayed at 0.6–1.6 GiB

@@ -3,6 +3,29 @@
 use diesel::prelude::*;
 use pain_journal::config::Settings;
 use pain_journal::db::DatabaseLocation;
+use serde_json::{json, Value};
+
+/// The password of every account a benchmark makes.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Registers `email` (Europe/Berlin) and answers the new profile.
+pub async fn register(client: &reqwest::Client, base: &str, email: &str) -> Value {
+    let body = json!({"email": email, "password": PASSWORD, "timezone": "Europe/Berlin"});
+    answer(client.post(format!("{base}/v1/auth/register")).json(&body)).await
+}
+
+/// Signs `email` in and answers its access token.
+pub async fn access_token(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let body = json!({"email": email, "password": PASSWORD});
+    let tokens = answer(client.post(format!("{base}/v1/auth/login")).json(&body)).await;
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
 
 /// A server on a free loopback port, its sign-in limits out of the way.
 pub fn settings(location: DatabaseLocation) -> Settings {

@@ -56,7 +56,7 @@ pub struct CheckIn {
     pub updated_at: String,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CheckInDraft {
     answered_at: NaiveDateTime,
     kind: CheckInKind,

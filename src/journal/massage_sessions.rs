@@ -96,7 +96,7 @@ pub struct MassageSession {
     pub updated_at: String,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MassageSessionDraft {
     started_at: NaiveDateTime,
     duration_min: i32,

@@ -63,7 +63,7 @@ pub struct MedicationIntake {
     pub updated_at: String,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MedicationIntakeDraft {
     medication_id: ClientId,
     taken_at: NaiveDateTime,

@@ -81,7 +81,7 @@ pub struct Medication {
     pub updated_at: String,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MedicationDraft {
     name: String,
     drug_class: DrugClass,

@@ -57,7 +57,7 @@ pub trait Resource: 'static {
     /// The request body of a create (and, merged over the stored values, of a PATCH).
     type Input: Serialize + DeserializeOwned + Send + 'static;
     /// The client's values, validated; equal drafts mean an idempotent repeat.
-    type Draft: PartialEq + Send;
+    type Draft: Clone + PartialEq + Send;
     /// What the API answers.
     type View: Serialize + Send + 'static;
 
@@ -106,7 +106,7 @@ pub trait Resource: 'static {
         user_id: &UserId,
         id: &str,
     ) -> diesel::QueryResult<Option<Self::Row>>;
-    fn insert(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<()>;
+    fn insert_if_absent(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<bool>;
     fn update(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<()>;
     fn list(
         conn: &mut DbConn,
@@ -139,8 +139,8 @@ macro_rules! delegate_queries {
             $table::find(conn, user_id, id)
         }
 
-        fn insert(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<()> {
-            $table::insert(conn, row)
+        fn insert_if_absent(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<bool> {
+            $table::insert_if_absent(conn, row)
         }
 
         fn update(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<()> {
@@ -208,30 +208,41 @@ pub async fn create<R: Resource>(
     state
         .db(move |conn| {
             conn.write_transaction(|conn| {
-                // Lock, then read: a racing create of the same id waits here and then finds it.
+                // Lock, then write: a racing create of the same id waits here, then finds it.
                 let reservation = change_seq::reserve(conn, &user_id, 1)?;
-                if let Some(existing) = R::find(conn, &user_id, id.as_str())? {
-                    if R::is_deleted(&existing) {
-                        return Err(ApiError::Conflict(
-                            "An entry with this id was deleted; create it with a new id.".into(),
-                        ));
-                    }
-                    if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
-                        return Ok(Saved::Existing(R::view(&existing)));
-                    }
-                    return Err(ApiError::Conflict(
-                        "An entry with this id exists with other values; change it with PATCH."
-                            .into(),
-                    ));
-                }
                 let related = R::related(conn, &user_id, &[&draft])?;
                 let meta = RowMeta::new(&user_id, &id, &reservation)?;
-                let row = R::build_row(draft, meta, None, &related)?;
-                R::insert(conn, &row)?;
+                let row = R::build_row(draft.clone(), meta, None, &related)?;
+                if !R::insert_if_absent(conn, &row)? {
+                    return existing_for_create::<R>(conn, &user_id, &id, &draft);
+                }
                 Ok(Saved::Created(R::view(&row)))
             })
         })
         .await
+}
+
+/// The answer to a create whose id the user already has: the stored entry when it holds the
+/// same values (a retried request), else a conflict.
+fn existing_for_create<R: Resource>(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    id: &ClientId,
+    draft: &R::Draft,
+) -> Result<Saved<R::View>, ApiError> {
+    let existing = R::find(conn, user_id, id.as_str())?
+        .ok_or_else(|| ApiError::internal("an insert met a row that is not there"))?;
+    if R::is_deleted(&existing) {
+        return Err(ApiError::Conflict(
+            "An entry with this id was deleted; create it with a new id.".into(),
+        ));
+    }
+    if stored_draft::<R>(&existing).as_ref() == Some(draft) {
+        return Ok(Saved::Existing(R::view(&existing)));
+    }
+    Err(ApiError::Conflict(
+        "An entry with this id exists with other values; change it with PATCH.".into(),
+    ))
 }
 
 /// A malformed id cannot name anything of the user's: it answers 404 like a missing one.

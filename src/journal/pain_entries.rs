@@ -89,7 +89,7 @@ pub struct PainEntry {
     pub updated_at: String,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PainEntryDraft {
     recorded_at: NaiveDateTime,
     intensity: i32,

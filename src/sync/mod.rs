@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -104,7 +105,10 @@ pub struct PullParams {
 pub struct TableChanges {
     /// Always empty: live rows go in `updated` (the app sets `sendCreatedAsUpdated`).
     pub created: Vec<Value>,
-    pub updated: Vec<Value>,
+    // Held as JSON text: as `Value` maps, one per record, a first sync of years of journal
+    // took several times the memory.
+    #[schema(value_type = Vec<Value>)]
+    pub updated: Vec<Box<RawValue>>,
     /// Ids of rows deleted since `last_pulled_at`.
     pub deleted: Vec<String>,
 }
@@ -177,7 +181,7 @@ struct PullEntry {
     table: &'static str,
     deleted: bool,
     id: String,
-    record: Value,
+    record: Box<RawValue>,
 }
 
 struct Puller<'a> {
@@ -200,13 +204,16 @@ impl TableVisitor for Puller<'_> {
             self.everything_live,
             self.fetch,
         )?;
-        self.entries.extend(rows.iter().map(|row| PullEntry {
-            version: R::row_version(row),
-            table: R::TABLE,
-            deleted: R::is_deleted(row),
-            id: R::row_id(row).to_owned(),
-            record: records::to_wire::<R>(&R::view(row)),
-        }));
+        for row in &rows {
+            self.entries.push(PullEntry {
+                version: R::row_version(row),
+                table: R::TABLE,
+                deleted: R::is_deleted(row),
+                id: R::row_id(row).to_owned(),
+                record: serde_json::value::to_raw_value(&records::to_wire::<R>(&R::view(row)))
+                    .map_err(ApiError::internal)?,
+            });
+        }
         Ok(())
     }
 }
@@ -234,12 +241,6 @@ pub async fn pull(
         .migration
         .as_deref()
         .is_some_and(|m| !matches!(m.trim(), "" | "null" | "undefined"));
-    let turn = if since == 0 || everything_live {
-        let turns = state.full_pulls.clone();
-        Some(turns.acquire_owned().await.map_err(ApiError::internal)?)
-    } else {
-        None
-    };
     let limit = match params.limit {
         None => None,
         Some(l) if (1..=MAX_PULL_LIMIT).contains(&l) => Some(l),
@@ -248,6 +249,12 @@ pub async fn pull(
                 "limit: must be from 1 to 10000".into(),
             ))
         }
+    };
+    let turn = if since == 0 || everything_live {
+        let turns = state.full_pulls.clone();
+        Some(turns.acquire_owned().await.map_err(ApiError::internal)?)
+    } else {
+        None
     };
     let response = state
         .db(move |conn| {

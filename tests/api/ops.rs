@@ -359,3 +359,59 @@ async fn metrics_are_served_only_on_their_own_listener(app: TestApp) {
         "{text}"
     );
 }
+
+/// The pool does not ping a connection before each use, so a connection the database dropped
+/// (a restart, an administrator, a proxy's timeout) must leave the pool after the request that
+/// found it dead: the server answers again by itself, each dead connection failing at most
+/// one request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_recovers_when_the_database_drops_its_connections() {
+    use diesel::prelude::*;
+    use pain_journal::db::DatabaseLocation;
+
+    let Some(app) = TestApp::spawn(crate::helpers::Engine::Postgres).await else {
+        return;
+    };
+    let DatabaseLocation::Postgres(url) = &app.settings.database else {
+        unreachable!()
+    };
+    let (_, tokens) = app.user("ann@example.com").await;
+    let list = || app.get_auth("/v1/pain-entries", &tokens.access);
+    // Enough at once to open every connection of the pool.
+    for response in futures_util::future::join_all((0..8).map(|_| list())).await {
+        assert_eq!(response.status(), 200);
+    }
+
+    let mut admin = PgConnection::establish(url).unwrap();
+    #[derive(QueryableByName)]
+    struct Terminated {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let terminated = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid)) AS count FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .get_result::<Terminated>(&mut admin)
+    .unwrap()
+    .count;
+    assert!(terminated >= 2, "only {terminated} connections were open");
+
+    let pool_size = i64::from(app.settings.db_pool_size);
+    let mut failed = 0;
+    for _ in 0..pool_size {
+        let response = list().await;
+        if response.status() != 200 {
+            failed += 1;
+            assert_problem(response, 503).await;
+        }
+    }
+    assert!(failed <= pool_size, "{failed} requests failed");
+    for _ in 0..10 {
+        assert_eq!(
+            list().await.status(),
+            200,
+            "a dead connection is still in the pool"
+        );
+    }
+}

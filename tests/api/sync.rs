@@ -39,6 +39,15 @@ pub fn pain_record(id: &str, intensity: i64) -> Value {
            "qualities": "[]", "triggers": "[]", "notes": null, "_status": "created", "_changed": ""})
 }
 
+/// The tables a pull always answers, in WatermelonDB's names.
+const SYNCED_TABLES: [&str; 5] = [
+    "pain_entries",
+    "medications",
+    "medication_intakes",
+    "massage_sessions",
+    "check_ins",
+];
+
 fn ids(pulled: &Value, table: &str, list: &str) -> Vec<String> {
     pulled["changes"][table][list]
         .as_array()
@@ -61,13 +70,7 @@ async fn a_first_pull_is_empty_and_its_timestamp_positive(app: TestApp) {
         let pulled = pull(&app, &tokens.access, query).await;
         assert!(pulled["timestamp"].as_i64().unwrap() > 0);
         assert_eq!(pulled["has_more"], false);
-        for table in [
-            "pain_entries",
-            "medications",
-            "medication_intakes",
-            "massage_sessions",
-            "check_ins",
-        ] {
+        for table in SYNCED_TABLES {
             for list in ["created", "updated", "deleted"] {
                 assert!(pulled["changes"][table][list]
                     .as_array()
@@ -704,13 +707,7 @@ async fn first_syncs_at_once_each_get_everything(app: TestApp) {
     );
     for answer in &answers {
         assert_eq!(answer["changes"], answers[0]["changes"]);
-        for table in [
-            "pain_entries",
-            "medications",
-            "medication_intakes",
-            "massage_sessions",
-            "check_ins",
-        ] {
+        for table in SYNCED_TABLES {
             assert_eq!(ids(answer, table, "updated").len(), 1, "{table}: {answer}");
         }
     }

@@ -25,7 +25,7 @@ pub struct ListFilter {
     pub before: Option<(NaiveDateTime, String)>,
 }
 
-/// Writes `find`, `insert`, `update`, `list` and `changed_since` for a journal table whose
+/// Writes `find`, `insert_if_absent`, `update`, `list` and `changed_since` for a journal table whose
 /// rows are `$row`, ordered by `$time` (an instant column) and id. The list and pull queries
 /// are written once (`@list`, `@changed`) and built both for the running connection and,
 /// for the index test's EXPLAIN, for PostgreSQL alone.
@@ -48,8 +48,19 @@ macro_rules! journal_queries {
                 .optional()
         }
 
-        pub fn insert(conn: &mut DbConn, row: &$row) -> QueryResult<()> {
-            diesel::insert_into($table::table).values(row).execute(conn).map(|_| ())
+        /// Inserts `row` unless the owner already has a row with its id (live or tombstone);
+        /// true when it was inserted. One statement where a look-up and an insert were two.
+        pub fn insert_if_absent(conn: &mut DbConn, row: &$row) -> QueryResult<bool> {
+            let insert = diesel::insert_into($table::table)
+                .values(row)
+                .on_conflict(($table::user_id, $table::id))
+                .do_nothing();
+            // On the engine's own connection: the MultiConnection has no ON CONFLICT.
+            let inserted = match conn {
+                DbConn::Pg(inner) => insert.execute(inner)?,
+                DbConn::Sqlite(inner) => insert.execute(inner)?,
+            };
+            Ok(inserted == 1)
         }
 
         /// The rows with these ids, live or tombstone, in one query per few hundred ids.
