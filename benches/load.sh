@@ -143,8 +143,8 @@ pgbench_run() {
 sqlite_run() {
   local n="$1" file="${db_url#sqlite://}"
   {
-    echo "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
     echo ".output /dev/null"
+    echo "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
     # Each statement for a user drawn at random (@U@: the user's rowid, 1 to $users).
     awk -v n="$n" -v users="$users" -v sql="$2" \
       'BEGIN { srand(); for (i = 0; i < n; i++) { s = sql; gsub(/@U@/, int(rand() * users) + 1, s); print s } }'
