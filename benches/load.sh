@@ -191,9 +191,17 @@ sign_up_and_in() {
     -H 'content-type: application/json' \
     -d '{"id":"load-med","name":"Oxycodone 5","drug_class":"opioid","opioid":"oxycodone","strength":5,"form":"tablet"}' \
     "$base/v1/medications" <"$work/tokens"
-  # A five-year journal for the first-sync run.
+  # A five-year journal for the first-sync run, of a person none of the other runs writes to
+  # (the one-user creates had been adding 10–40k rows to the journal it pulled).
+  curl -s -o /dev/null -H 'content-type: application/json' \
+    -d '{"email":"five-years@example.com","password":"correct horse battery staple","timezone":"Europe/Berlin"}' \
+    "$base/v1/auth/register"
   DATABASE_URL="$db_url" JWT_SECRET=load-bench-secret-load-bench-secret-0123 \
-    "$binary" demo-data --email load1@example.com --weeks 260 >/dev/null 2>&1
+    "$binary" demo-data --email five-years@example.com --weeks 260 >/dev/null 2>&1
+  curl -s -H 'content-type: application/json' \
+    -d '{"email":"five-years@example.com","password":"correct horse battery staple"}' \
+    "$base/v1/auth/login" | grep -o '"access_token":"[^"]*"' | cut -d'"' -f4 >"$work/five-years-token"
+  [ -s "$work/five-years-token" ] || { echo "five-years sign-in failed" >&2; exit 1; }
 }
 
 run_engine() {
@@ -208,7 +216,7 @@ run_engine() {
   pull=$(wrk_run get.lua "$work/tokens" "/v1/sync?last_pulled_at=999999999999999")
   push=$(wrk_run push.lua "$work/tokens")
   one=$(wrk_run create.lua "$work/one-token")
-  first=$(wrk_run get.lua "$work/one-token" "/v1/sync?last_pulled_at=0")
+  first=$(wrk_run get.lua "$work/five-years-token" "/v1/sync?last_pulled_at=0")
   sleep "$idle"
   local rested; rested=$(mib "$(field VmRSS "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
