@@ -201,6 +201,13 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl crate::db::WorkError for ApiError {
+    /// Storage failures answer 500 or 503; everything else is a decision of the work's own.
+    fn may_be_a_lost_connection(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_) | ApiError::Internal(_))
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(error: crate::db::DbError) -> Self {
         match error {
@@ -228,6 +235,31 @@ impl From<actix_web::error::JsonPayloadError> for ApiError {
             }
             E::Deserialize(e) => ApiError::BadRequest(format!("Invalid JSON body: {e}")),
             other => ApiError::BadRequest(format!("Cannot read the JSON body: {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+    use crate::db::WorkError;
+
+    #[test]
+    fn only_storage_failures_make_the_pool_check_the_connection() {
+        let refusals = [
+            ApiError::NotFound,
+            ApiError::Conflict("taken".into()),
+            ApiError::Validation(vec![]),
+            ApiError::BadRequest("bad".into()),
+            ApiError::Unauthorized("signed out"),
+            ApiError::Forbidden("clinician"),
+        ];
+        for refusal in refusals {
+            assert!(!refusal.may_be_a_lost_connection(), "{refusal}");
+        }
+        let from_storage: ApiError = diesel::result::Error::BrokenTransactionManager.into();
+        for failure in [ApiError::Unavailable("gone".into()), from_storage] {
+            assert!(failure.may_be_a_lost_connection(), "{failure}");
         }
     }
 }

@@ -8,4 +8,4 @@ pub mod password;
 pub mod refresh;
 pub mod sessions;
 
-pub use extractor::{AuthUser, Clinician, Patient};
+pub use extractor::{AuthUser, Clinician, Patient, PatientToken};

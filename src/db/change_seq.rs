@@ -3,9 +3,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{sessions, users};
 use super::DbConn;
-use crate::domain::UserId;
+use crate::domain::{Role, SessionFamilyId, UserId};
 
 /// What a write transaction learns when it reserves numbers.
 pub struct Reservation {
@@ -28,4 +28,35 @@ pub fn reserve(conn: &mut DbConn, user_id: &UserId, count: i64) -> QueryResult<R
         first_version: last - count + 1,
         timezone,
     })
+}
+
+/// [`reserve`] for a patient's request, checking in the same statement that the session is
+/// live and the account a patient's: `None` (and nothing reserved) when it is not. A write
+/// then needs no trip of its own for the session check.
+pub fn reserve_for_patient_session(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    session: &SessionFamilyId,
+    count: i64,
+) -> QueryResult<Option<Reservation>> {
+    let live_session = diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id.as_str()))
+            .filter(sessions::family_id.eq(session.as_str()))
+            .filter(sessions::revoked_at.is_null()),
+    );
+    let reserved: Option<(i64, String)> = diesel::update(
+        users::table
+            .filter(users::id.eq(user_id.as_str()))
+            .filter(users::role.eq(Role::Patient.as_str()))
+            .filter(live_session),
+    )
+    .set(users::change_seq.eq(users::change_seq + count))
+    .returning((users::change_seq, users::timezone))
+    .get_result(conn)
+    .optional()?;
+    Ok(reserved.map(|(last, timezone)| Reservation {
+        first_version: last - count + 1,
+        timezone,
+    }))
 }

@@ -307,6 +307,13 @@ pub enum DbError {
     TaskFailed(String),
 }
 
+/// What [`run`] asks of the work's error: whether it could come from the connection itself.
+/// A refusal the work decided on (not found, a conflict, a bad value) cannot, and costs no
+/// check of the connection.
+pub trait WorkError: From<DbError> {
+    fn may_be_a_lost_connection(&self) -> bool;
+}
+
 /// Runs blocking database work on the blocking thread pool with a pooled connection, so the
 /// async workers never wait on I/O. The work's own error type passes through; storage only
 /// adds [`DbError`] for what happens around it.
@@ -314,14 +321,16 @@ pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
-    E: From<DbError> + Send + 'static,
+    E: WorkError + Send + 'static,
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().map_err(DbError::from)?;
         let result = work(&mut conn);
-        if result.is_err() && conn.ping().is_err() {
-            CONNECTION_LOST.with(|lost| lost.set(true));
+        if let Err(error) = &result {
+            if error.may_be_a_lost_connection() && conn.ping().is_err() {
+                CONNECTION_LOST.with(|lost| lost.set(true));
+            }
         }
         result
     })

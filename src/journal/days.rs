@@ -8,6 +8,7 @@ use super::massage_sessions::{MassageSession, MassageSessions};
 use super::medication_intakes::{MedicationIntake, MedicationIntakes};
 use super::pain_entries::{PainEntries, PainEntry};
 use super::Resource;
+use crate::auth::PatientToken;
 use crate::db::{journal::ListFilter, DbConn};
 use crate::domain::UserId;
 use crate::error::ApiError;
@@ -42,18 +43,17 @@ fn on_day<R: Resource>(
     Ok(rows.iter().rev().map(R::view).collect())
 }
 
-pub async fn day(state: &AppState, user_id: UserId, date: NaiveDate) -> Result<Day, ApiError> {
-    state
-        .db(move |conn| {
-            // One read transaction, so the three lists agree with each other.
-            conn.read_transaction(|conn| {
-                Ok(Day {
-                    date,
-                    pain_entries: on_day::<PainEntries>(conn, &user_id, date)?,
-                    medication_intakes: on_day::<MedicationIntakes>(conn, &user_id, date)?,
-                    massage_sessions: on_day::<MassageSessions>(conn, &user_id, date)?,
-                })
+pub async fn day(state: &AppState, user: PatientToken, date: NaiveDate) -> Result<Day, ApiError> {
+    user.db(state, move |conn, user_id| {
+        // One read transaction, so the three lists agree with each other.
+        conn.read_transaction(|conn| {
+            Ok(Day {
+                date,
+                pain_entries: on_day::<PainEntries>(conn, user_id, date)?,
+                medication_intakes: on_day::<MedicationIntakes>(conn, user_id, date)?,
+                massage_sessions: on_day::<MassageSessions>(conn, user_id, date)?,
             })
         })
-        .await
+    })
+    .await
 }

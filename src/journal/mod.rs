@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::auth::PatientToken;
 use crate::db::{self, change_seq, journal::ListFilter, DbConn};
 use crate::domain::journal::ClientId;
 use crate::domain::{FieldError, Timezone, UserId};
@@ -188,8 +189,8 @@ fn user_timezone(name: &str) -> Result<Timezone, ApiError> {
     Timezone::parse(name).map_err(ApiError::internal)
 }
 
-// Every write below takes the user's counter first (`change_seq::reserve`): that row lock
-// orders all writes of one user (STYLE 12). A request that then writes nothing (a repeat,
+// Every write below takes the user's counter first (`PatientToken::write`, which also checks
+// the session in that statement): that row lock orders all writes of one user (STYLE 12). A request that then writes nothing (a repeat,
 // a no-op PATCH) leaves an unused number behind; gaps in versions are harmless.
 
 /// Creates an entry. Sending an id that already holds the same values answers the stored
@@ -197,7 +198,7 @@ fn user_timezone(name: &str) -> Result<Timezone, ApiError> {
 /// of a deleted entry, is a conflict. Ids are per user: another user's ids are invisible.
 pub async fn create<R: Resource>(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     input: R::Input,
 ) -> Result<Saved<R::View>, ApiError> {
     let draft = R::parse(&input, Utc::now()).map_err(validation)?;
@@ -205,21 +206,17 @@ pub async fn create<R: Resource>(
         Some(raw) => ClientId::parse(raw).map_err(|reason| ApiError::invalid("id", reason))?,
         None => ClientId::generate(),
     };
-    state
-        .db(move |conn| {
-            conn.write_transaction(|conn| {
-                // Lock, then write: a racing create of the same id waits here, then finds it.
-                let reservation = change_seq::reserve(conn, &user_id, 1)?;
-                let related = R::related(conn, &user_id, &[&draft])?;
-                let meta = RowMeta::new(&user_id, &id, &reservation)?;
-                let row = R::build_row(draft.clone(), meta, None, &related)?;
-                if !R::insert_if_absent(conn, &row)? {
-                    return existing_for_create::<R>(conn, &user_id, &id, &draft);
-                }
-                Ok(Saved::Created(R::view(&row)))
-            })
-        })
-        .await
+    // Lock, then write: a racing create of the same id waits for the lock, then finds it.
+    user.write(state, 1, move |conn, user_id, reservation| {
+        let related = R::related(conn, user_id, &[&draft])?;
+        let meta = RowMeta::new(user_id, &id, &reservation)?;
+        let row = R::build_row(draft.clone(), meta, None, &related)?;
+        if !R::insert_if_absent(conn, &row)? {
+            return existing_for_create::<R>(conn, user_id, &id, &draft);
+        }
+        Ok(Saved::Created(R::view(&row)))
+    })
+    .await
 }
 
 /// The answer to a create whose id the user already has: the stored entry when it holds the
@@ -257,16 +254,15 @@ fn live<R: Resource>(row: Option<R::Row>) -> Result<R::Row, ApiError> {
 
 pub async fn get<R: Resource>(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     id: String,
 ) -> Result<R::View, ApiError> {
     let id = lookup_id(&id)?;
-    state
-        .db(move |conn| {
-            let row = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-            Ok(R::view(&row))
-        })
-        .await
+    user.db(state, move |conn, user_id| {
+        let row = live::<R>(R::find(conn, user_id, id.as_str())?)?;
+        Ok(R::view(&row))
+    })
+    .await
 }
 
 /// Changes an entry with a JSON merge patch (RFC 7396): the fields sent replace the stored
@@ -274,7 +270,7 @@ pub async fn get<R: Resource>(
 /// changes nothing writes nothing.
 pub async fn update<R: Resource>(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     id: String,
     patch: serde_json::Value,
 ) -> Result<R::View, ApiError> {
@@ -284,64 +280,57 @@ pub async fn update<R: Resource>(
             "A PATCH body must be a JSON object.".into(),
         ));
     };
-    state
-        .db(move |conn| {
-            conn.write_transaction(|conn| {
-                // Lock, then read: a PATCH merged over a row read before a concurrent write
-                // committed would write the stale fields (or a deleted row) back.
-                let reservation = change_seq::reserve(conn, &user_id, 1)?;
-                let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-                let input: R::Input = merge_patch(&R::input_from_row(&existing), patch)?;
-                if R::input_id(&input) != Some(id.as_str()) {
-                    return Err(ApiError::invalid("id", "cannot be changed"));
-                }
-                let draft = R::parse(&input, Utc::now()).map_err(validation)?;
-                if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
-                    return Ok(R::view(&existing));
-                }
-                let related = R::related(conn, &user_id, &[&draft])?;
-                let meta = RowMeta::new(&user_id, &id, &reservation)?;
-                let row = R::build_row(draft, meta, Some(&existing), &related)?;
-                R::update(conn, &row)?;
-                Ok(R::view(&row))
-            })
-        })
-        .await
+    // Lock, then read: a PATCH merged over a row read before a concurrent write committed
+    // would write the stale fields (or a deleted row) back.
+    user.write(state, 1, move |conn, user_id, reservation| {
+        let existing = live::<R>(R::find(conn, user_id, id.as_str())?)?;
+        let input: R::Input = merge_patch(&R::input_from_row(&existing), patch)?;
+        if R::input_id(&input) != Some(id.as_str()) {
+            return Err(ApiError::invalid("id", "cannot be changed"));
+        }
+        let draft = R::parse(&input, Utc::now()).map_err(validation)?;
+        if stored_draft::<R>(&existing).as_ref() == Some(&draft) {
+            return Ok(R::view(&existing));
+        }
+        let related = R::related(conn, user_id, &[&draft])?;
+        let meta = RowMeta::new(user_id, &id, &reservation)?;
+        let row = R::build_row(draft, meta, Some(&existing), &related)?;
+        R::update(conn, &row)?;
+        Ok(R::view(&row))
+    })
+    .await
 }
 
 /// Deletes an entry: it leaves lists at once, and a tombstone stays so that synced phones
 /// learn of the deletion.
 pub async fn delete<R: Resource>(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     id: String,
 ) -> Result<(), ApiError> {
     let id = lookup_id(&id)?;
-    state
-        .db(move |conn| {
-            conn.write_transaction(|conn| {
-                let reservation = change_seq::reserve(conn, &user_id, 1)?;
-                let existing = live::<R>(R::find(conn, &user_id, id.as_str())?)?;
-                R::update(
-                    conn,
-                    &R::tombstone(&existing, reservation.first_version, db::now()),
-                )?;
-                R::after_delete(conn, &user_id, std::slice::from_ref(&existing))?;
-                Ok(())
-            })
-        })
-        .await
+    user.write(state, 1, move |conn, user_id, reservation| {
+        let existing = live::<R>(R::find(conn, user_id, id.as_str())?)?;
+        R::update(
+            conn,
+            &R::tombstone(&existing, reservation.first_version, db::now()),
+        )?;
+        R::after_delete(conn, user_id, std::slice::from_ref(&existing))?;
+        Ok(())
+    })
+    .await
 }
 
 pub async fn list<R: Resource>(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     params: ListParams,
 ) -> Result<Page<R::View>, ApiError> {
     let (filter, limit) = params.parse()?;
-    state
-        .db(move |conn| list_on::<R>(conn, &user_id, &filter, limit))
-        .await
+    user.db(state, move |conn, user_id| {
+        list_on::<R>(conn, user_id, &filter, limit)
+    })
+    .await
 }
 
 /// One page of a list, read on `conn` (in the caller's transaction).

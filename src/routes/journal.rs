@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::Patient;
+use crate::auth::PatientToken;
 use crate::domain::journal::parse_date;
 use crate::error::{ApiError, Problem};
 use crate::journal::days::{self, Day};
@@ -20,7 +20,7 @@ macro_rules! journal_routes {
         pub mod $module {
             use actix_web::{web, HttpResponse};
 
-            use crate::auth::Patient;
+            use crate::auth::PatientToken;
             use crate::error::{ApiError, Problem};
             use crate::journal::{self, Page, Saved};
             use crate::state::AppState;
@@ -55,10 +55,10 @@ macro_rules! journal_routes {
             )]
             pub async fn list(
                 state: web::Data<AppState>,
-                user: Patient,
+                user: PatientToken,
                 query: web::Query<$params>,
             ) -> Result<HttpResponse, ApiError> {
-                let page = journal::list::<$resource>(&state, user.user_id, query.into_inner().into()).await?;
+                let page = journal::list::<$resource>(&state, user, query.into_inner().into()).await?;
                 Ok(HttpResponse::Ok().json(page))
             }
 
@@ -79,10 +79,10 @@ macro_rules! journal_routes {
             )]
             pub async fn create(
                 state: web::Data<AppState>,
-                user: Patient,
+                user: PatientToken,
                 body: crate::routes::JsonObject<$input>,
             ) -> Result<HttpResponse, ApiError> {
-                match journal::create::<$resource>(&state, user.user_id, body.into_inner()).await? {
+                match journal::create::<$resource>(&state, user, body.into_inner()).await? {
                     Saved::Created(view) => Ok(HttpResponse::Created().json(view)),
                     Saved::Existing(view) => Ok(HttpResponse::Ok().json(view)),
                 }
@@ -102,10 +102,10 @@ macro_rules! journal_routes {
             )]
             pub async fn get(
                 state: web::Data<AppState>,
-                user: Patient,
+                user: PatientToken,
                 id: web::Path<String>,
             ) -> Result<HttpResponse, ApiError> {
-                let view = journal::get::<$resource>(&state, user.user_id, id.into_inner()).await?;
+                let view = journal::get::<$resource>(&state, user, id.into_inner()).await?;
                 Ok(HttpResponse::Ok().json(view))
             }
 
@@ -126,11 +126,11 @@ macro_rules! journal_routes {
             )]
             pub async fn update(
                 state: web::Data<AppState>,
-                user: Patient,
+                user: PatientToken,
                 id: web::Path<String>,
                 body: web::Json<serde_json::Value>,
             ) -> Result<HttpResponse, ApiError> {
-                let view = journal::update::<$resource>(&state, user.user_id, id.into_inner(), body.into_inner()).await?;
+                let view = journal::update::<$resource>(&state, user, id.into_inner(), body.into_inner()).await?;
                 Ok(HttpResponse::Ok().json(view))
             }
 
@@ -148,10 +148,10 @@ macro_rules! journal_routes {
             )]
             pub async fn delete(
                 state: web::Data<AppState>,
-                user: Patient,
+                user: PatientToken,
                 id: web::Path<String>,
             ) -> Result<HttpResponse, ApiError> {
-                journal::delete::<$resource>(&state, user.user_id, id.into_inner()).await?;
+                journal::delete::<$resource>(&state, user, id.into_inner()).await?;
                 Ok(HttpResponse::NoContent().finish())
             }
         }
@@ -216,9 +216,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub async fn day(
     state: web::Data<AppState>,
-    user: Patient,
+    user: PatientToken,
     date: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let date = parse_date(&date).map_err(|why| ApiError::BadRequest(format!("date: {why}")))?;
-    Ok(HttpResponse::Ok().json(days::day(&state, user.user_id, date).await?))
+    Ok(HttpResponse::Ok().json(days::day(&state, user, date).await?))
 }

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Patient;
+use crate::auth::{Patient, PatientToken};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::sync::{self, PullParams, PullResponse, PushResponse};
@@ -99,10 +99,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub async fn pull(
     state: web::Data<AppState>,
-    user: Patient,
+    user: PatientToken,
     query: web::Query<PullParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let pulled = sync::pull(&state, user.user_id, query.into_inner()).await?;
+    let pulled = sync::pull(&state, user, query.into_inner()).await?;
     let records: usize = pulled
         .response
         .changes

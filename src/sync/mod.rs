@@ -34,6 +34,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::PatientToken;
 use crate::db::{self, change_seq, sync_receipts, users, DbConn};
 use crate::domain::journal::ClientId;
 use crate::domain::{FieldError, Timezone, UserId};
@@ -233,7 +234,7 @@ impl Pulled {
 
 pub async fn pull(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     params: PullParams,
 ) -> Result<Pulled, ApiError> {
     let since = parse_cursor(params.last_pulled_at.as_deref())?;
@@ -256,13 +257,13 @@ pub async fn pull(
     } else {
         None
     };
-    let response = state
-        .db(move |conn| {
+    let response = user
+        .db(state, move |conn, user_id| {
             conn.read_transaction(|conn| {
-                let counter = users::find(conn, &user_id)?.change_seq;
+                let counter = users::find(conn, user_id)?.change_seq;
                 let mut puller = Puller {
                     conn,
-                    user_id: &user_id,
+                    user_id,
                     since,
                     everything_live,
                     // One more than asked tells whether there is more.

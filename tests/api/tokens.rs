@@ -12,6 +12,7 @@ both_engines!(
     refresh_rotates_and_the_old_token_stops_working,
     reusing_a_rotated_refresh_token_revokes_the_whole_family,
     logout_ends_the_session_at_once,
+    a_signed_out_session_neither_reads_nor_writes_the_journal,
     forged_and_broken_access_tokens_are_refused,
     a_token_never_acts_for_another_user,
     unknown_email_and_wrong_password_answer_alike,
@@ -100,6 +101,39 @@ async fn logout_ends_the_session_at_once(app: TestApp) {
         .post_json("/v1/auth/logout", &json!({"refresh_token": "nope"}))
         .await;
     assert_eq!(unknown.status(), 204);
+}
+
+/// The journal routes check the session inside their own database work (`PatientToken`):
+/// every one of them must still refuse a signed-out session, and write nothing.
+async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp) {
+    let (_, phone) = app.user("ann@example.com").await;
+    let tablet = app.login("ann@example.com", "tablet").await;
+    let entry = json!({"id": "kept", "recorded_at": "2026-11-01T09:00:00Z", "intensity": 3});
+    let stored = app
+        .post_expect("/v1/pain-entries", &tablet.access, &entry, 201)
+        .await;
+    app.post_json("/v1/auth/logout", &json!({"refresh_token": phone.refresh}))
+        .await;
+
+    let new_entry = json!({"id": "new", "recorded_at": "2026-11-02T09:00:00Z", "intensity": 5});
+    let change = json!({"intensity": 9});
+    for response in [
+        app.get_auth("/v1/pain-entries", &phone.access).await,
+        app.post_auth("/v1/pain-entries", &phone.access, &new_entry)
+            .await,
+        app.get_auth("/v1/pain-entries/kept", &phone.access).await,
+        app.patch_auth("/v1/pain-entries/kept", &phone.access, &change)
+            .await,
+        app.delete_auth("/v1/pain-entries/kept", &phone.access)
+            .await,
+        app.get_auth("/v1/days/2026-11-01", &phone.access).await,
+    ] {
+        let problem = assert_problem(response, 401).await;
+        assert!(problem["detail"].as_str().unwrap().contains("signed out"));
+    }
+    // The other device sees the journal exactly as it was.
+    let items = app.get_json("/v1/pain-entries", &tablet.access).await["items"].clone();
+    assert_eq!(items, json!([stored]));
 }
 
 async fn forged_and_broken_access_tokens_are_refused(app: TestApp) {
