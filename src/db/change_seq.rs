@@ -3,7 +3,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{sessions, users};
+use super::schema::users;
+use super::sessions;
 use super::DbConn;
 use crate::domain::{Role, SessionFamilyId, UserId};
 
@@ -39,17 +40,11 @@ pub fn reserve_for_patient_session(
     session: &SessionFamilyId,
     count: i64,
 ) -> QueryResult<Option<Reservation>> {
-    let live_session = diesel::dsl::exists(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id.as_str()))
-            .filter(sessions::family_id.eq(session.as_str()))
-            .filter(sessions::revoked_at.is_null()),
-    );
     let reserved: Option<(i64, String)> = diesel::update(
         users::table
             .filter(users::id.eq(user_id.as_str()))
             .filter(users::role.eq(Role::Patient.as_str()))
-            .filter(live_session),
+            .filter(sessions::is_live(user_id.as_str(), session.as_str())),
     )
     .set(users::change_seq.eq(users::change_seq + count))
     .returning((users::change_seq, users::timezone))

@@ -125,6 +125,17 @@ pub fn family_exists(
 }
 
 /// True while the family has not been revoked: what an access token's `sid` must point at.
+/// An SQL condition, so that a statement can check the session along with its own work.
+#[diesel::dsl::auto_type]
+pub fn is_live<'a>(user_id: &'a str, family_id: &'a str) -> _ {
+    diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::family_id.eq(family_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+}
+
 /// The account's role when the session is still live (one statement); `None` when it was
 /// signed out or the account erased.
 pub fn live_role(
@@ -134,12 +145,7 @@ pub fn live_role(
 ) -> QueryResult<Option<String>> {
     users::table
         .filter(users::id.eq(user_id.as_str()))
-        .filter(diesel::dsl::exists(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id.as_str()))
-                .filter(sessions::family_id.eq(family_id.as_str()))
-                .filter(sessions::revoked_at.is_null()),
-        ))
+        .filter(is_live(user_id.as_str(), family_id.as_str()))
         .select(users::role)
         .first(conn)
         .optional()
