@@ -8,7 +8,7 @@ use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::config::Settings;
 use crate::openapi::ApiDoc;
@@ -33,7 +33,11 @@ impl Application {
         let state = web::Data::new(AppState::new(settings, pool));
         // Built once, outside the worker factory, so all workers share one counter per address.
         let rate_limit = auth_rate_limit(settings.auth_requests_per_minute);
-        let openapi = ApiDoc::openapi();
+        // Served from one shared buffer: utoipa's own route keeps a copy of the document's
+        // structure in every worker (several MiB between them) and serialises it per request.
+        let openapi_json = web::Bytes::from(
+            serde_json::to_vec(&ApiDoc::openapi()).map_err(|e| format!("OpenAPI document: {e}"))?,
+        );
         let cors_origins = settings.cors_origins.clone();
         let request_metrics = state.metrics.middleware()?;
         let metrics = match settings.metrics_addr {
@@ -62,7 +66,18 @@ impl Application {
                             .finish()
                     }),
                 )
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
+                .route("/openapi.json", {
+                    let document = openapi_json.clone();
+                    web::get().to(move || {
+                        let document = document.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type(header::ContentType::json())
+                                .body(document)
+                        }
+                    })
+                })
                 .configure(|cfg| routes::v1(cfg, &rate_limit))
                 .default_service(web::to(routes::not_found))
         })

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = medication_intakes, treat_none_as_null = true)]
+#[diesel(table_name = medication_intakes, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct MedicationIntakeRow {
     pub user_id: String,
     pub id: String,

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = medications, treat_none_as_null = true)]
+#[diesel(table_name = medications, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct MedicationRow {
     pub user_id: String,
     pub id: String,
