@@ -22,6 +22,9 @@ pub struct Application {
     metrics: Option<(u16, Server)>,
 }
 
+/// Where the OpenAPI document is served; the docs page loads it from here.
+const OPENAPI_PATH: &str = "/openapi.json";
+
 impl Application {
     /// Connects to the database (running migrations) and binds `settings.bind_addr`; port 0
     /// picks a free port (tests).
@@ -66,8 +69,8 @@ impl Application {
                             .finish()
                     }),
                 )
-                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
-                .route("/openapi.json", {
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_PATH])))
+                .route(OPENAPI_PATH, {
                     let document = openapi_json.clone();
                     web::get().to(move || {
                         let document = document.clone();

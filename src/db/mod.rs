@@ -337,3 +337,65 @@ where
     .await
     .map_err(|e| E::from(DbError::TaskFailed(e.to_string())))?
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+    use std::ptr::null_mut;
+
+    use libsqlite3_sys as ffi;
+
+    /// Compiles `sql` once on the bundled SQLite (the one diesel uses), runs it with each of
+    /// `limits` bound to its parameter, and answers how often SQLite compiled it again.
+    fn recompilations(sql: &str, limits: &[i64]) -> i32 {
+        let sql = CString::new(sql).expect("no NUL in the SQL");
+        // SAFETY: one connection and one statement, used on this thread only and released
+        // before returning; every pointer passed comes from SQLite or outlives the call.
+        unsafe {
+            let mut db = null_mut();
+            assert_eq!(
+                ffi::sqlite3_open(c":memory:".as_ptr(), &mut db),
+                ffi::SQLITE_OK
+            );
+            let setup = c"CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT);
+                          INSERT INTO t (b) VALUES ('x'), ('y'), ('z');";
+            let created = ffi::sqlite3_exec(db, setup.as_ptr(), None, null_mut(), null_mut());
+            assert_eq!(created, ffi::SQLITE_OK);
+            let mut statement = null_mut();
+            let prepared = ffi::sqlite3_prepare_v3(
+                db,
+                sql.as_ptr(),
+                -1,
+                ffi::SQLITE_PREPARE_PERSISTENT,
+                &mut statement,
+                null_mut(),
+            );
+            assert_eq!(prepared, ffi::SQLITE_OK);
+            for &limit in limits {
+                ffi::sqlite3_reset(statement);
+                ffi::sqlite3_bind_int64(statement, 1, limit);
+                while ffi::sqlite3_step(statement) == ffi::SQLITE_ROW {}
+            }
+            let count = ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
+            ffi::sqlite3_finalize(statement);
+            ffi::sqlite3_close(db);
+            count
+        }
+    }
+
+    #[test]
+    fn sqlite_keeps_statements_with_a_bound_limit_prepared() {
+        // Diesel binds every LIMIT; a list statement is run with the same limit again and
+        // again, the session check with LIMIT 1. None of that may recompile the statement.
+        let runs = [51, 51, 51, 11, 1];
+        assert_eq!(
+            recompilations("SELECT b FROM t ORDER BY a DESC LIMIT ?", &runs),
+            0,
+            "SQLite must be built with SQLITE_ENABLE_QPSG (.cargo/config.toml)"
+        );
+        assert_eq!(
+            recompilations("SELECT b FROM t WHERE a > ? ORDER BY a", &runs),
+            0
+        );
+    }
+}

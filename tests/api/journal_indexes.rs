@@ -222,3 +222,67 @@ async fn the_statements_of_a_journal_write_stay_prepared() {
         "the insert is prepared once, whichever values are missing: {prepared:#?}"
     );
 }
+
+#[derive(QueryableByName)]
+struct SqlitePlanStep {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+/// On SQLite the four dated journal tables are stored in order of (user_id, time, id), so a
+/// person's newest rows sit together and a list reads them straight from the table, in order.
+/// In rowid tables everyone's rows interleaved in the order they were written: a list of 50
+/// looked each row up on its own table page through the time index.
+#[tokio::test]
+async fn sqlite_lists_read_a_persons_rows_in_order_from_the_table() {
+    use diesel::sqlite::Sqlite;
+    use pain_journal::db::journal::{
+        check_ins, massage_sessions, medication_intakes, pain_entries,
+    };
+
+    let app = TestApp::spawn(Engine::Sqlite)
+        .await
+        .expect("SQLite always runs");
+    let DatabaseLocation::Sqlite(path) = &app.settings.database else {
+        unreachable!()
+    };
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    let user = UserId::from_trusted("u7".into());
+    let newest = ListFilter::default();
+    let next_page = ListFilter {
+        before: Some((chrono::Utc::now().naive_utc(), "p5".into())),
+        ..ListFilter::default()
+    };
+    let mut queries = Vec::new();
+    for filter in [&newest, &next_page] {
+        queries.extend([
+            diesel::debug_query::<Sqlite, _>(&pain_entries::list_query_sqlite(&user, filter, 51))
+                .to_string(),
+            diesel::debug_query::<Sqlite, _>(&medication_intakes::list_query_sqlite(
+                &user, filter, 51,
+            ))
+            .to_string(),
+            diesel::debug_query::<Sqlite, _>(&massage_sessions::list_query_sqlite(
+                &user, filter, 51,
+            ))
+            .to_string(),
+            diesel::debug_query::<Sqlite, _>(&check_ins::list_query_sqlite(&user, filter, 51))
+                .to_string(),
+        ]);
+    }
+    for query in queries {
+        let sql = query.split(" -- binds:").next().unwrap();
+        let plan = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlanStep>(&mut conn)
+            .expect("explain")
+            .into_iter()
+            .map(|step| step.detail)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            plan.contains("USING PRIMARY KEY (user_id=?"),
+            "not read from the table in key order:\n{sql}\n{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "sorted:\n{sql}\n{plan}");
+    }
+}

@@ -123,6 +123,15 @@ macro_rules! journal_queries {
             $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
         }
 
+        /// The same query built for SQLite, so a test can read its plan.
+        pub fn list_query_sqlite<'a>(
+            user_id: &'a UserId,
+            filter: &'a ListFilter,
+            limit: i64,
+        ) -> $table::BoxedQuery<'a, diesel::sqlite::Sqlite> {
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
+        }
+
         /// Rows changed after version `since`, in version order (the sync pull): live ones
         /// and tombstones; with `everything_live`, also live rows of any version (a first
         /// sync or a schema migration). A first sync (`since` 0) needs no tombstones.
