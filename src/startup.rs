@@ -50,6 +50,9 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::signed_out::signed_out_first,
+                ))
                 .wrap(actix_web::middleware::from_fn(refuse_nul_in_path))
                 .wrap(security_headers())
                 .wrap(Condition::new(

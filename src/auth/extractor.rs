@@ -15,7 +15,8 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::db::change_seq::{self, Reservation};
-use crate::db::{sessions, DbConn};
+use crate::db::sessions::{self, PatientSession};
+use crate::db::DbConn;
 use crate::domain::{Role, SessionFamilyId, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,7 +36,7 @@ pub struct Patient {
     pub session: SessionFamilyId,
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -149,6 +150,11 @@ impl FromRequest for Patient {
     }
 }
 
+/// What a read found, so that [`PatientToken::read`] knows when it found nothing.
+pub trait Found {
+    fn is_nothing(&self) -> bool;
+}
+
 /// A patient's request whose token is verified but whose session is not read yet: it is read
 /// at the start of the request's own database work, in [`PatientToken::db`]. A `Patient`
 /// reads it on a blocking thread and connection of its own before the handler runs, so a
@@ -191,6 +197,31 @@ impl PatientToken {
             .db(move |conn| {
                 require_patient(live_role(conn, &user_id, &session)?)?;
                 work(conn, &user_id)
+            })
+            .await
+    }
+
+    /// Runs a read that checks the session in its own statement: `work` gets the session to
+    /// put in it (the journal lists take it as [`PatientSession`]), and the separate check of
+    /// [`PatientToken::db`] is saved. A read that found nothing cannot tell a live session
+    /// from a signed-out one, so then the check runs on its own: 401 / 403, or the empty
+    /// answer when the session is live.
+    pub async fn read<T, F>(self, state: &AppState, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &PatientSession) -> Result<T, ApiError> + Send + 'static,
+        T: Found + Send + 'static,
+    {
+        let patient = PatientSession {
+            user_id: self.user_id,
+            session: self.session,
+        };
+        state
+            .db(move |conn| {
+                let found = work(conn, &patient)?;
+                if found.is_nothing() {
+                    require_patient(live_role(conn, &patient.user_id, &patient.session)?)?;
+                }
+                Ok(found)
             })
             .await
     }

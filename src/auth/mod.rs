@@ -7,5 +7,6 @@ pub mod jwt;
 pub mod password;
 pub mod refresh;
 pub mod sessions;
+pub mod signed_out;
 
-pub use extractor::{AuthUser, Clinician, Patient, PatientToken};
+pub use extractor::{AuthUser, Clinician, Found, Patient, PatientToken};

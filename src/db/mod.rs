@@ -388,14 +388,11 @@ mod tests {
         // Diesel binds every LIMIT; a list statement is run with the same limit again and
         // again, the session check with LIMIT 1. None of that may recompile the statement.
         let runs = [51, 51, 51, 11, 1];
+        // Without the flag this counts 5 (checked with `LIBSQLITE3_FLAGS=" "`).
         assert_eq!(
             recompilations("SELECT b FROM t ORDER BY a DESC LIMIT ?", &runs),
             0,
             "SQLite must be built with SQLITE_ENABLE_QPSG (.cargo/config.toml)"
-        );
-        assert_eq!(
-            recompilations("SELECT b FROM t WHERE a > ? ORDER BY a", &runs),
-            0
         );
     }
 }

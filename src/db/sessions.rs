@@ -136,6 +136,14 @@ pub fn is_live<'a>(user_id: &'a str, family_id: &'a str) -> _ {
     )
 }
 
+/// The owner and session a patient's token names, for a read that checks the session in its
+/// own statement (see `journal_queries!`'s `list_for_patient`) instead of in one before it.
+#[derive(Debug, Clone)]
+pub struct PatientSession {
+    pub user_id: UserId,
+    pub session: SessionFamilyId,
+}
+
 /// The account's role when the session is still live (one statement); `None` when it was
 /// signed out or the account erased.
 pub fn live_role(

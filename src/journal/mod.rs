@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::auth::PatientToken;
+use crate::db::sessions::PatientSession;
 use crate::db::{self, change_seq, journal::ListFilter, DbConn};
 use crate::domain::journal::ClientId;
 use crate::domain::{FieldError, Timezone, UserId};
@@ -115,6 +116,13 @@ pub trait Resource: 'static {
         filter: &ListFilter,
         limit: i64,
     ) -> diesel::QueryResult<Vec<Self::Row>>;
+    /// [`Resource::list`] that checks the patient's session in the same statement.
+    fn list_for_patient(
+        conn: &mut DbConn,
+        patient: &PatientSession,
+        filter: &ListFilter,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<Self::Row>>;
     fn find_many(
         conn: &mut DbConn,
         user_id: &UserId,
@@ -155,6 +163,15 @@ macro_rules! delegate_queries {
             limit: i64,
         ) -> diesel::QueryResult<Vec<$row>> {
             $table::list(conn, user_id, filter, limit)
+        }
+
+        fn list_for_patient(
+            conn: &mut crate::db::DbConn,
+            patient: &crate::db::sessions::PatientSession,
+            filter: &crate::db::journal::ListFilter,
+            limit: i64,
+        ) -> diesel::QueryResult<Vec<$row>> {
+            $table::list_for_patient(conn, patient, filter, limit)
         }
 
         fn find_many(
@@ -327,8 +344,10 @@ pub async fn list<R: Resource>(
     params: ListParams,
 ) -> Result<Page<R::View>, ApiError> {
     let (filter, limit) = params.parse()?;
-    user.db(state, move |conn, user_id| {
-        list_on::<R>(conn, user_id, &filter, limit)
+    user.read(state, move |conn, patient| {
+        // One more than asked tells whether there is a next page.
+        let rows = R::list_for_patient(conn, patient, &filter, limit + 1)?;
+        Ok(page_of::<R>(rows, limit))
     })
     .await
 }
@@ -341,7 +360,13 @@ pub fn list_on<R: Resource>(
     limit: i64,
 ) -> Result<Page<R::View>, ApiError> {
     // One more than asked tells whether there is a next page.
-    let mut rows = R::list(conn, user_id, filter, limit + 1)?;
+    let rows = R::list(conn, user_id, filter, limit + 1)?;
+    Ok(page_of::<R>(rows, limit))
+}
+
+/// The page shown for `rows`, read with one more than `limit` to tell whether a next page
+/// exists.
+fn page_of<R: Resource>(mut rows: Vec<R::Row>, limit: i64) -> Page<R::View> {
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
@@ -349,10 +374,10 @@ pub fn list_on<R: Resource>(
     } else {
         None
     };
-    Ok(Page {
+    Page {
         items: rows.iter().map(R::view).collect(),
         next_cursor,
-    })
+    }
 }
 
 /// Applies a JSON merge patch to `current` and reads the result back as `T`.

@@ -62,6 +62,12 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> crate::auth::Found for Page<T> {
+    fn is_nothing(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
 impl ListParams {
     /// The filter and page size; `from` after `to` is a valid, empty range.
     pub fn parse(self) -> Result<(ListFilter, i64), ApiError> {

@@ -3,7 +3,7 @@
 //! user's requests cost in proportion to their own rows, not everyone's.
 //!
 //! The queries are the app's own (`list_query_pg`, `changed_since_query_pg`: the builders
-//! that `list` and `changed_since` run), EXPLAINed with their binds.
+//! that `list`, `list_for_patient` and `changed_since` run), EXPLAINed with their binds.
 
 use chrono::NaiveDate;
 use diesel::pg::Pg;
@@ -11,8 +11,9 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::Text;
 use pain_journal::db::journal::ListFilter;
+use pain_journal::db::sessions::PatientSession;
 use pain_journal::db::DatabaseLocation;
-use pain_journal::domain::UserId;
+use pain_journal::domain::{SessionFamilyId, UserId};
 
 use crate::helpers::{Engine, TestApp};
 
@@ -23,7 +24,18 @@ struct PlanLine {
 }
 
 fn seed(conn: &mut PgConnection) {
+    use diesel::connection::SimpleConnection;
     pain_journal::db::filler::seed_users(conn, 300, 100, "x").expect("seed");
+    // Every person signed in on a few devices: a session check reads one family of many.
+    conn.batch_execute(
+        "INSERT INTO sessions (user_id, id, family_id, token_hash, signed_in_at, created_at,
+                               updated_at, expires_at)
+         SELECT u.id, u.id || '-s' || d, u.id || '-f' || d, md5(u.id || d), now(), now(), now(),
+                now() + interval '30 days'
+           FROM users u, generate_series(1, 3) AS d;
+         ANALYZE sessions;",
+    )
+    .expect("sessions");
 }
 
 /// `EXPLAIN` in front of a query built by the app's own query functions, binds included.
@@ -90,8 +102,17 @@ macro_rules! plans_of {
                 before: None,
             },
         ];
+        let patient = PatientSession {
+            user_id: user.clone(),
+            session: SessionFamilyId::from_trusted("f7".into()),
+        };
         for filter in &filters {
-            $plans.push(plan_of($conn, t::list_query_pg(&user, filter, 101)));
+            for patient in [None, Some(&patient)] {
+                $plans.push(plan_of(
+                    $conn,
+                    t::list_query_pg(&user, patient, filter, 101),
+                ));
+            }
         }
         for (since, everything_live) in [(0, false), (5, false), (5, true)] {
             $plans.push(plan_of(
@@ -119,7 +140,7 @@ async fn journal_queries_use_indexes_that_start_with_user_id() {
     plans_of!(&mut conn, plans, medication_intakes);
     plans_of!(&mut conn, plans, massage_sessions);
     plans_of!(&mut conn, plans, check_ins);
-    assert_eq!(plans.len(), 5 * 7);
+    assert_eq!(plans.len(), 5 * (4 * 2 + 3));
 
     // The check itself can fail: a query that ignores the owner scans the table.
     let unowned = sql_plan(&mut conn, "SELECT * FROM pain_entries WHERE intensity = 5");
@@ -135,6 +156,13 @@ async fn journal_queries_use_indexes_that_start_with_user_id() {
             "sequential scan for\n{sql}\n{plan}"
         );
         assert!(plan.contains("Index"), "no index used for\n{sql}\n{plan}");
+        // A list that checks the session tests it once, before reading any row.
+        if sql.contains("\"sessions\"") {
+            assert!(
+                plan.contains("One-Time Filter"),
+                "session checked per row:\n{sql}\n{plan}"
+            );
+        }
     }
 }
 
@@ -154,7 +182,6 @@ async fn the_statements_of_a_journal_write_stay_prepared() {
     use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
     use pain_journal::db::schema::sessions;
     use pain_journal::db::{change_seq, DbConn};
-    use pain_journal::domain::SessionFamilyId;
 
     let Some(app) = TestApp::spawn(Engine::Postgres).await else {
         return;
@@ -229,60 +256,115 @@ struct SqlitePlanStep {
     detail: String,
 }
 
+/// The SQL of the first page and the next page of `table`'s list, built for SQLite.
+macro_rules! sqlite_lists_of {
+    ($queries:expr, $table:ident) => {{
+        use pain_journal::db::journal::$table as t;
+        let user = UserId::from_trusted("u7".into());
+        let next_page = ListFilter {
+            before: Some((chrono::Utc::now().naive_utc(), "p5".into())),
+            ..ListFilter::default()
+        };
+        let patient = PatientSession {
+            user_id: user.clone(),
+            session: SessionFamilyId::from_trusted("f7".into()),
+        };
+        for filter in [&ListFilter::default(), &next_page] {
+            for patient in [None, Some(&patient)] {
+                let query = t::list_query_sqlite(&user, patient, filter, 51);
+                let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+                $queries.push((stringify!($table), sql));
+            }
+        }
+    }};
+}
+
+/// The SQL of every sync-pull query (first sync, later pulls, after a schema migration) of
+/// `table`, built for SQLite.
+macro_rules! sqlite_pulls_of {
+    ($queries:expr, $table:ident) => {{
+        use pain_journal::db::journal::$table as t;
+        let user = UserId::from_trusted("u7".into());
+        for (since, everything_live) in [(0, false), (5, false), (5, true)] {
+            let query = t::changed_since_query_sqlite(&user, since, everything_live, 500);
+            $queries.push(diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string());
+        }
+    }};
+}
+
+/// SQLite's plan for one query built by the app, its binds left as parameters.
+fn sqlite_plan(conn: &mut SqliteConnection, query: &str) -> (String, String) {
+    let sql = query.split(" -- binds:").next().unwrap().to_owned();
+    let plan = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+        .load::<SqlitePlanStep>(conn)
+        .expect("explain")
+        .into_iter()
+        .map(|step| step.detail)
+        .collect::<Vec<_>>()
+        .join("\n");
+    (sql, plan)
+}
+
+fn sqlite_connection(app: &TestApp) -> SqliteConnection {
+    let DatabaseLocation::Sqlite(path) = &app.settings.database else {
+        unreachable!()
+    };
+    SqliteConnection::establish(&path.to_string_lossy()).unwrap()
+}
+
 /// On SQLite the four dated journal tables are stored in order of (user_id, time, id), so a
 /// person's newest rows sit together and a list reads them straight from the table, in order.
 /// In rowid tables everyone's rows interleaved in the order they were written: a list of 50
 /// looked each row up on its own table page through the time index.
 #[tokio::test]
 async fn sqlite_lists_read_a_persons_rows_in_order_from_the_table() {
-    use diesel::sqlite::Sqlite;
-    use pain_journal::db::journal::{
-        check_ins, massage_sessions, medication_intakes, pain_entries,
-    };
-
     let app = TestApp::spawn(Engine::Sqlite)
         .await
         .expect("SQLite always runs");
-    let DatabaseLocation::Sqlite(path) = &app.settings.database else {
-        unreachable!()
-    };
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
-    let user = UserId::from_trusted("u7".into());
-    let newest = ListFilter::default();
-    let next_page = ListFilter {
-        before: Some((chrono::Utc::now().naive_utc(), "p5".into())),
-        ..ListFilter::default()
-    };
+    let mut conn = sqlite_connection(&app);
     let mut queries = Vec::new();
-    for filter in [&newest, &next_page] {
-        queries.extend([
-            diesel::debug_query::<Sqlite, _>(&pain_entries::list_query_sqlite(&user, filter, 51))
-                .to_string(),
-            diesel::debug_query::<Sqlite, _>(&medication_intakes::list_query_sqlite(
-                &user, filter, 51,
-            ))
-            .to_string(),
-            diesel::debug_query::<Sqlite, _>(&massage_sessions::list_query_sqlite(
-                &user, filter, 51,
-            ))
-            .to_string(),
-            diesel::debug_query::<Sqlite, _>(&check_ins::list_query_sqlite(&user, filter, 51))
-                .to_string(),
-        ]);
-    }
-    for query in queries {
-        let sql = query.split(" -- binds:").next().unwrap();
-        let plan = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-            .load::<SqlitePlanStep>(&mut conn)
-            .expect("explain")
-            .into_iter()
-            .map(|step| step.detail)
-            .collect::<Vec<_>>()
-            .join("\n");
+    sqlite_lists_of!(queries, pain_entries);
+    sqlite_lists_of!(queries, medication_intakes);
+    sqlite_lists_of!(queries, massage_sessions);
+    sqlite_lists_of!(queries, check_ins);
+    assert_eq!(queries.len(), 4 * 2 * 2);
+    for (table, query) in queries {
+        let (sql, plan) = sqlite_plan(&mut conn, &query);
+        let in_key_order = format!("SEARCH {table} USING PRIMARY KEY (user_id=?");
         assert!(
-            plan.contains("USING PRIMARY KEY (user_id=?"),
+            plan.lines().any(|line| line.starts_with(&in_key_order)),
             "not read from the table in key order:\n{sql}\n{plan}"
         );
         assert!(!plan.contains("TEMP B-TREE"), "sorted:\n{sql}\n{plan}");
+    }
+}
+
+/// Every sync pull on SQLite searches the person's own rows through an index that starts with
+/// `user_id`; none scans the table.
+#[tokio::test]
+async fn sqlite_pulls_search_only_the_persons_rows() {
+    let app = TestApp::spawn(Engine::Sqlite)
+        .await
+        .expect("SQLite always runs");
+    let mut conn = sqlite_connection(&app);
+    let mut queries = Vec::new();
+    sqlite_pulls_of!(queries, pain_entries);
+    sqlite_pulls_of!(queries, medications);
+    sqlite_pulls_of!(queries, medication_intakes);
+    sqlite_pulls_of!(queries, massage_sessions);
+    sqlite_pulls_of!(queries, check_ins);
+    assert_eq!(queries.len(), 5 * 3);
+
+    // The check itself can fail: a query that ignores the owner scans the table.
+    let (_, unowned) = sqlite_plan(&mut conn, "SELECT * FROM pain_entries WHERE intensity = 5");
+    assert!(unowned.starts_with("SCAN pain_entries"), "{unowned}");
+
+    for query in queries {
+        let (sql, plan) = sqlite_plan(&mut conn, &query);
+        assert!(
+            plan.starts_with("SEARCH "),
+            "scans the table:\n{sql}\n{plan}"
+        );
+        assert!(plan.contains("(user_id=?"), "not by owner:\n{sql}\n{plan}");
     }
 }

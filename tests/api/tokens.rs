@@ -118,7 +118,9 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
     let new_entry = json!({"id": "new", "recorded_at": "2026-11-02T09:00:00Z", "intensity": 5});
     let change = json!({"intensity": 9});
     for response in [
+        // A list with rows, and one without (a list checks the session in its own query).
         app.get_auth("/v1/pain-entries", &phone.access).await,
+        app.get_auth("/v1/check-ins", &phone.access).await,
         app.post_auth("/v1/pain-entries", &phone.access, &new_entry)
             .await,
         app.get_auth("/v1/pain-entries/kept", &phone.access).await,
@@ -131,6 +133,43 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
         let problem = assert_problem(response, 401).await;
         assert!(problem["detail"].as_str().unwrap().contains("signed out"));
     }
+    // Told to sign in again before anything about what it sent: a value that breaks a rule,
+    // a body that is not JSON, a bad filter, an id that cannot exist, a bad sync request.
+    let bad_value = json!({"id": "bad", "recorded_at": "2026-11-02T09:00:00Z", "intensity": 11});
+    for response in [
+        app.post_auth("/v1/pain-entries", &phone.access, &bad_value)
+            .await,
+        app.client
+            .post(app.url("/v1/pain-entries"))
+            .bearer_auth(&phone.access)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+        app.get_auth("/v1/pain-entries?limit=0", &phone.access)
+            .await,
+        app.patch_auth("/v1/pain-entries/no%20such", &phone.access, &change)
+            .await,
+        app.get_auth("/v1/sync?last_pulled_at=soon", &phone.access)
+            .await,
+    ] {
+        let problem = assert_problem(response, 401).await;
+        assert!(problem["detail"].as_str().unwrap().contains("signed out"));
+    }
+    // A live session still learns what it got wrong.
+    assert_problem(
+        app.post_auth("/v1/pain-entries", &tablet.access, &bad_value)
+            .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        app.get_auth("/v1/pain-entries?limit=0", &tablet.access)
+            .await,
+        400,
+    )
+    .await;
     // The other device sees the journal exactly as it was.
     let items = app.get_json("/v1/pain-entries", &tablet.access).await["items"].clone();
     assert_eq!(items, json!([stored]));

@@ -28,7 +28,7 @@ pub struct ListFilter {
 /// Writes `find`, `insert_if_absent`, `update`, `list` and `changed_since` for a journal table whose
 /// rows are `$row`, ordered by `$time` (an instant column) and id. The list and pull queries
 /// are written once (`@list`, `@changed`) and built both for the running connection and,
-/// for the index test's EXPLAIN, for PostgreSQL alone.
+/// for the plan tests, for each engine by name (`@builders`).
 macro_rules! journal_queries {
     ($table:ident, $row:ident, $time:ident, dated: $dated:tt) => {
         use diesel::prelude::*;
@@ -110,27 +110,30 @@ macro_rules! journal_queries {
             filter: &ListFilter,
             limit: i64,
         ) -> QueryResult<Vec<$row>> {
-            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
+            let patient: Option<&crate::db::sessions::PatientSession> = None;
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
                 .load(conn)
         }
 
-        /// The query [`list`] runs, built for PostgreSQL, so a test can EXPLAIN it.
-        pub fn list_query_pg<'a>(
-            user_id: &'a UserId,
-            filter: &'a ListFilter,
+        /// [`list`] for a patient's own request, checking in the same statement that the
+        /// session is live and the account a patient's: one statement where the check and the
+        /// list were two. No rows when the check fails, so an empty answer needs the check
+        /// on its own to mean anything (`PatientToken::read`).
+        pub fn list_for_patient(
+            conn: &mut DbConn,
+            patient: &crate::db::sessions::PatientSession,
+            filter: &ListFilter,
             limit: i64,
-        ) -> $table::BoxedQuery<'a, diesel::pg::Pg> {
-            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
+        ) -> QueryResult<Vec<$row>> {
+            let (user_id, patient) = (&patient.user_id, Some(patient));
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
+                .load(conn)
         }
 
-        /// The same query built for SQLite, so a test can read its plan.
-        pub fn list_query_sqlite<'a>(
-            user_id: &'a UserId,
-            filter: &'a ListFilter,
-            limit: i64,
-        ) -> $table::BoxedQuery<'a, diesel::sqlite::Sqlite> {
-            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, filter, limit)
-        }
+        $crate::db::journal::journal_queries!(@builders $table, $time, $dated, diesel::pg::Pg,
+            list_query_pg, changed_since_query_pg);
+        $crate::db::journal::journal_queries!(@builders $table, $time, $dated, diesel::sqlite::Sqlite,
+            list_query_sqlite, changed_since_query_sqlite);
 
         /// Rows changed after version `since`, in version order (the sync pull): live ones
         /// and tombstones; with `everything_live`, also live rows of any version (a first
@@ -145,23 +148,51 @@ macro_rules! journal_queries {
             $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
                 .load(conn)
         }
+    };
+    // The list and pull queries built for one engine by name, so a test can read their plans
+    // (the running connection builds its own through `list` and `changed_since`).
+    (@builders $table:ident, $time:ident, $dated:tt, $db:ty, $list:ident, $changed:ident) => {
+        /// The query [`list`] (without `patient`) or [`list_for_patient`] runs, built for one
+        /// engine, so a test can read its plan.
+        pub fn $list<'a>(
+            user_id: &'a UserId,
+            patient: Option<&'a crate::db::sessions::PatientSession>,
+            filter: &'a ListFilter,
+            limit: i64,
+        ) -> $table::BoxedQuery<'a, $db> {
+            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
+        }
 
-        /// The query [`changed_since`] runs, built for PostgreSQL, so a test can EXPLAIN it.
-        pub fn changed_since_query_pg<'a>(
+        /// The query [`changed_since`] runs, built for one engine, so a test can read its plan.
+        pub fn $changed<'a>(
             user_id: &'a UserId,
             since: i64,
             everything_live: bool,
             limit: i64,
-        ) -> $table::BoxedQuery<'a, diesel::pg::Pg> {
+        ) -> $table::BoxedQuery<'a, $db> {
             $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
         }
     };
     // The list query, for whichever backend the caller's type asks for.
-    (@list $table:ident, $time:ident, $dated:tt, $user_id:ident, $filter:ident, $limit:ident) => {{
+    // With a `$patient` session, only while it is live and the account a patient's: the
+    // condition has no column of the table, so the engines test it once per statement.
+    (@list $table:ident, $time:ident, $dated:tt, $user_id:ident, $patient:ident, $filter:ident, $limit:ident) => {{
         let mut query = $table::table
             .filter($table::user_id.eq($user_id.as_str()))
             .filter($table::deleted.eq(false))
             .into_boxed();
+        if let Some(patient) = $patient {
+            use crate::db::schema::users;
+            query = query.filter(diesel::dsl::exists(
+                users::table
+                    .filter(users::id.eq(patient.user_id.as_str()))
+                    .filter(users::role.eq(crate::domain::Role::Patient.as_str()))
+                    .filter(crate::db::sessions::is_live(
+                        patient.user_id.as_str(),
+                        patient.session.as_str(),
+                    )),
+            ));
+        }
         $crate::db::journal::journal_queries!(@dates $dated, query, $table, $filter);
         if let Some((time, id)) = &$filter.before {
             query = query.filter(
