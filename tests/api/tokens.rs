@@ -157,6 +157,16 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
         let problem = assert_problem(response, 401).await;
         assert!(problem["detail"].as_str().unwrap().contains("signed out"));
     }
+    // The sign-in routes take no access token: a stale one sent along changes nothing there.
+    let refresh_without_token = app
+        .client
+        .post(app.url("/v1/auth/refresh"))
+        .bearer_auth(&phone.access)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refresh_without_token, 400).await;
     // A live session still learns what it got wrong.
     assert_problem(
         app.post_auth("/v1/pain-entries", &tablet.access, &bad_value)
