@@ -14,15 +14,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SCHEMATHESIS_VERSION=4.32.5
+# Pinned too: hypothesis 6.170.17 (pulled in unpinned on 2026-12-01) parses schemathesis's whole
+# coverage module to describe a filter lambda, and CPython 3.11.7's parser failed there with
+# "AST constructor recursion depth mismatch" (a runtime error of the tool, not the API).
+HYPOTHESIS_VERSION=6.150.0
 VENV="${SCHEMATHESIS_VENV:-target/schemathesis-venv}"
 PASSWORD='schemathesis fuzzing passphrase'
 ENGINES="${ENGINES:-sqlite postgres}"
 FIXED_SEED=20261130
 RANDOM_SEED="${RANDOM_SEED:-$(( (RANDOM << 15) | RANDOM ))}"
 
-if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
+  ! "$VENV/bin/pip" show hypothesis 2>/dev/null | grep -qx "Version: $HYPOTHESIS_VERSION"; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
 fi
 
 cargo build --locked --quiet --bin pain-journal
