@@ -26,19 +26,22 @@ pub async fn signed_out_first(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The sign-in routes take credentials in their body, not an access token.
-    let state = (!request.path().starts_with("/v1/auth/"))
-        .then(|| request.app_data::<web::Data<AppState>>().cloned())
-        .flatten();
-    let token = state.and_then(|state| {
-        let verified = state
-            .jwt
-            .verify(&bearer_token(request.request()).ok()?)
-            .ok()?;
-        Some((state, verified))
-    });
     let response = next.call(request).await?;
-    let Some((state, token)) = token.filter(|_| refuses_input(response.status())) else {
+    // Only refusals pay for the token; the sign-in routes take credentials in their body.
+    let refused =
+        refuses_input(response.status()) && !response.request().path().starts_with("/v1/auth/");
+    let token = refused
+        .then(|| {
+            let state = response
+                .request()
+                .app_data::<web::Data<AppState>>()?
+                .clone();
+            let token = bearer_token(response.request()).ok()?;
+            let verified = state.jwt.verify(&token).ok()?;
+            Some((state, verified))
+        })
+        .flatten();
+    let Some((state, token)) = token else {
         return Ok(response.map_into_left_body());
     };
     let live = state
