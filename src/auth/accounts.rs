@@ -118,6 +118,7 @@ pub async fn login(
         return Err(BAD_CREDENTIALS);
     };
     let user_id = UserId::from_trusted(user.id);
+    let timezone = user.timezone;
     if !verified {
         record_failed_login(state, user_id, window).await?;
         return Err(BAD_CREDENTIALS);
@@ -132,7 +133,7 @@ pub async fn login(
             })
         })
         .await?;
-    sessions::token_pair(state, &user_id, &family, token.token)
+    sessions::token_pair(state, &user_id, &family, token.token, &timezone)
 }
 
 fn failure_window(state: &AppState) -> chrono::Duration {

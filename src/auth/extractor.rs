@@ -167,6 +167,7 @@ pub trait Found {
 pub struct PatientToken {
     user_id: UserId,
     session: SessionFamilyId,
+    timezone_hint: Option<String>,
 }
 
 impl FromRequest for PatientToken {
@@ -179,12 +180,35 @@ impl FromRequest for PatientToken {
             Ok(PatientToken {
                 user_id: verified.user_id,
                 session: verified.session,
+                timezone_hint: verified.timezone_hint,
             })
         }))
     }
 }
 
 impl PatientToken {
+    /// Runs `work` on one pooled connection with the session, unchecked, and the token's
+    /// timezone hint, when the token has one; `None` (and `work` never runs) when it has
+    /// not. For work that checks the session in its own statement and tells by itself
+    /// whether it did (the one-statement create); on `None` from it the caller takes a
+    /// checked path.
+    pub async fn with_hint<T, F>(&self, state: &AppState, work: F) -> Result<Option<T>, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &PatientSession, &str) -> Result<Option<T>, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let Some(timezone) = self.timezone_hint.clone() else {
+            return Ok(None);
+        };
+        let patient = PatientSession {
+            user_id: self.user_id.clone(),
+            session: self.session.clone(),
+        };
+        state.db(move |conn| work(conn, &patient, &timezone)).await
+    }
+
     /// Runs `work` for this patient on one pooled connection, after checking on it that the
     /// session is live and the account a patient's (401 / 403 otherwise, and `work` never runs).
     pub async fn db<T, F>(self, state: &AppState, work: F) -> Result<T, ApiError>
@@ -192,7 +216,9 @@ impl PatientToken {
         F: FnOnce(&mut DbConn, &UserId) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let PatientToken { user_id, session } = self;
+        let PatientToken {
+            user_id, session, ..
+        } = self;
         state
             .db(move |conn| {
                 require_patient(live_role(conn, &user_id, &session)?)?;
@@ -235,7 +261,9 @@ impl PatientToken {
         F: FnOnce(&mut DbConn, &UserId, Reservation) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let PatientToken { user_id, session } = self;
+        let PatientToken {
+            user_id, session, ..
+        } = self;
         state
             .db(move |conn| {
                 conn.write_transaction(|conn| {

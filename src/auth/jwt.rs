@@ -21,6 +21,11 @@ pub struct Claims {
     pub sid: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's timezone when the token was issued: a hint, never trusted. A create on
+    /// PostgreSQL works out the entry's local day with it and writes in one statement that
+    /// checks it is still the user's timezone (else it takes the longer path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
 }
 
 /// What a verified access token says.
@@ -28,6 +33,8 @@ pub struct Claims {
 pub struct VerifiedToken {
     pub user_id: UserId,
     pub session: SessionFamilyId,
+    /// The `tz` claim (see [`Claims::tz`]).
+    pub timezone_hint: Option<String>,
 }
 
 pub struct JwtKeys {
@@ -54,7 +61,12 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &UserId, session: &SessionFamilyId) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: &UserId,
+        session: &SessionFamilyId,
+        timezone: Option<&str>,
+    ) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
@@ -63,6 +75,7 @@ impl JwtKeys {
             sid: session.to_string(),
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            tz: timezone.map(str::to_owned),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
@@ -80,6 +93,7 @@ impl JwtKeys {
         Ok(VerifiedToken {
             user_id: UserId::from_trusted(data.claims.sub),
             session: SessionFamilyId::from_trusted(data.claims.sid),
+            timezone_hint: data.claims.tz,
         })
     }
 }
@@ -94,8 +108,12 @@ mod tests {
     fn a_token_verifies_with_its_own_key_only() {
         let keys = JwtKeys::new(SECRET, Duration::from_secs(60));
         let user = UserId::generate();
-        let token = keys.issue(&user, &SessionFamilyId::generate()).unwrap();
-        assert_eq!(keys.verify(&token).unwrap().user_id, user);
+        let token = keys
+            .issue(&user, &SessionFamilyId::generate(), Some("Europe/Berlin"))
+            .unwrap();
+        let verified = keys.verify(&token).unwrap();
+        assert_eq!(verified.user_id, user);
+        assert_eq!(verified.timezone_hint.as_deref(), Some("Europe/Berlin"));
         let other = JwtKeys::new(b"another secret another secret 32", Duration::from_secs(60));
         assert!(other.verify(&token).is_err());
     }

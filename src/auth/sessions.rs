@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::refresh;
-use crate::db::{self, sessions, DbConn};
+use crate::db::{self, sessions, users, DbConn};
 use crate::domain::{SessionFamilyId, SessionId, UserId};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -81,14 +81,17 @@ pub fn refresh_ttl(state: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(state.refresh_token_ttl).unwrap_or(chrono::Duration::days(30))
 }
 
+/// The pair a sign-in or a refresh answers; `timezone` is the user's now (the access token's
+/// hint, see `jwt::Claims::tz`).
 pub fn token_pair(
     state: &AppState,
     user_id: &UserId,
     family: &SessionFamilyId,
     refresh_token: String,
+    timezone: &str,
 ) -> Result<TokenPair, ApiError> {
     Ok(TokenPair {
-        access_token: state.jwt.issue(user_id, family)?,
+        access_token: state.jwt.issue(user_id, family, Some(timezone))?,
         refresh_token,
         token_type: "Bearer",
         expires_in: state.jwt.ttl.as_secs(),
@@ -98,7 +101,8 @@ pub fn token_pair(
 const INVALID_REFRESH: ApiError = ApiError::Unauthorized("The refresh token is not valid.");
 
 enum Rotation {
-    Rotated(SessionFamilyId, refresh::RefreshToken),
+    /// The new token of the family, and the user's timezone now.
+    Rotated(SessionFamilyId, refresh::RefreshToken, String),
     /// The token had been exchanged before: the family is now revoked.
     Reused,
 }
@@ -145,12 +149,15 @@ pub async fn rotate(state: &AppState, presented: String) -> Result<TokenPair, Ap
                         expires_at: now + ttl,
                     },
                 )?;
-                Ok(Rotation::Rotated(family, token))
+                let timezone = users::find(conn, &owner)?.timezone;
+                Ok(Rotation::Rotated(family, token, timezone))
             })
         })
         .await?;
     match outcome {
-        Rotation::Rotated(family, token) => token_pair(state, &user_id, &family, token.token),
+        Rotation::Rotated(family, token, timezone) => {
+            token_pair(state, &user_id, &family, token.token, &timezone)
+        }
         Rotation::Reused => {
             tracing::warn!(user_id = %user_id, "refresh token reused; session family revoked");
             Err(ApiError::Unauthorized(

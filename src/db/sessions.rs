@@ -136,6 +136,15 @@ pub fn is_live<'a>(user_id: &'a str, family_id: &'a str) -> _ {
     )
 }
 
+/// True while the family is live and the account a patient's: the condition on `users` that
+/// a patient's write (`change_seq`) and list (`journal_queries!`) carry in their own statement.
+#[diesel::dsl::auto_type]
+pub fn is_live_patient<'a>(user_id: &'a str, family_id: &'a str) -> _ {
+    let patient: &'a str = crate::domain::Role::Patient.as_str();
+    let live: is_live<'a> = is_live(user_id, family_id);
+    users::id.eq(user_id).and(users::role.eq(patient)).and(live)
+}
+
 /// The owner and session a patient's token names, for a read that checks the session in its
 /// own statement (see `journal_queries!`'s `list_for_patient`) instead of in one before it.
 #[derive(Debug, Clone)]

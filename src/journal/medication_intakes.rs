@@ -91,6 +91,7 @@ impl Resource for MedicationIntakes {
     type Draft = MedicationIntakeDraft;
     type View = MedicationIntake;
     type Related = HashMap<String, MedicationRow>;
+    const READS_RELATED: bool = true;
 
     fn input_id(input: &MedicationIntakeInput) -> Option<&str> {
         input.id.as_deref()

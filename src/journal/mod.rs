@@ -69,6 +69,9 @@ pub trait Resource: 'static {
     fn input_from_row(row: &Self::Row) -> Self::Input;
     /// Rows of other tables that building a row reads (an intake's medication).
     type Related: Default;
+    /// True when [`Resource::related`] reads something: such a create keeps its transaction,
+    /// so that what it read cannot change before it writes.
+    const READS_RELATED: bool = false;
     /// Reads what `drafts` refer to, once for a whole write: a push of 1,000 intakes makes
     /// one query for their medications, not 1,000.
     fn related(
@@ -109,6 +112,15 @@ pub trait Resource: 'static {
         id: &str,
     ) -> diesel::QueryResult<Option<Self::Row>>;
     fn insert_if_absent(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<bool>;
+    /// [`Resource::insert_if_absent`] with its version reserved in the same statement, for
+    /// a live patient session whose timezone is still `timezone` (PostgreSQL).
+    fn insert_reserving(
+        conn: &mut diesel::PgConnection,
+        row: &Self::Row,
+        patient: &PatientSession,
+        timezone: &str,
+    ) -> diesel::QueryResult<change_seq::ReservedInsert>;
+    fn set_version(row: &mut Self::Row, version: i64);
     fn update(conn: &mut DbConn, row: &Self::Row) -> diesel::QueryResult<()>;
     fn list(
         conn: &mut DbConn,
@@ -150,6 +162,19 @@ macro_rules! delegate_queries {
 
         fn insert_if_absent(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<bool> {
             $table::insert_if_absent(conn, row)
+        }
+
+        fn insert_reserving(
+            conn: &mut diesel::PgConnection,
+            row: &$row,
+            patient: &crate::db::sessions::PatientSession,
+            timezone: &str,
+        ) -> diesel::QueryResult<crate::db::change_seq::ReservedInsert> {
+            $table::insert_reserving(conn, row, patient, timezone)
+        }
+
+        fn set_version(row: &mut $row, version: i64) {
+            row.version = version;
         }
 
         fn update(conn: &mut crate::db::DbConn, row: &$row) -> diesel::QueryResult<()> {
@@ -223,6 +248,9 @@ pub async fn create<R: Resource>(
         Some(raw) => ClientId::parse(raw).map_err(|reason| ApiError::invalid("id", reason))?,
         None => ClientId::generate(),
     };
+    if let Some(saved) = create_in_one_statement::<R>(state, &user, &draft, &id).await? {
+        return Ok(saved);
+    }
     // Lock, then write: a racing create of the same id waits for the lock, then finds it.
     user.write(state, 1, move |conn, user_id, reservation| {
         let related = R::related(conn, user_id, &[&draft])?;
@@ -232,6 +260,49 @@ pub async fn create<R: Resource>(
             return existing_for_create::<R>(conn, user_id, &id, &draft);
         }
         Ok(Saved::Created(R::view(&row)))
+    })
+    .await
+}
+
+/// [`create`] in one statement (`change_seq::insert_reserving`): on PostgreSQL, for a token
+/// with a timezone hint and an entry that reads no other table. `None` when it does not
+/// apply or reserved nothing (a signed-out session, a clinician, a timezone changed since
+/// the token was issued): then the transaction path runs and answers those.
+async fn create_in_one_statement<R: Resource>(
+    state: &AppState,
+    user: &PatientToken,
+    draft: &R::Draft,
+    id: &ClientId,
+) -> Result<Option<Saved<R::View>>, ApiError> {
+    if R::READS_RELATED {
+        return Ok(None);
+    }
+    let (draft, id) = (draft.clone(), id.clone());
+    user.with_hint(state, move |conn, patient, timezone| {
+        let DbConn::Pg(pg) = conn else {
+            return Ok(None);
+        };
+        let Ok(zone) = Timezone::parse(timezone) else {
+            return Ok(None);
+        };
+        let meta = RowMeta {
+            user_id: &patient.user_id,
+            id: &id,
+            version: 0, // set by the statement
+            timezone: zone,
+            now: db::now(),
+        };
+        let mut row = R::build_row(draft.clone(), meta, None, &R::Related::default())?;
+        match R::insert_reserving(pg, &row, patient, timezone)? {
+            change_seq::ReservedInsert::Inserted(version) => {
+                R::set_version(&mut row, version);
+                Ok(Some(Saved::Created(R::view(&row))))
+            }
+            change_seq::ReservedInsert::AlreadyThere => {
+                existing_for_create::<R>(conn, &patient.user_id, &id, &draft).map(Some)
+            }
+            change_seq::ReservedInsert::NotReserved => Ok(None),
+        }
     })
     .await
 }

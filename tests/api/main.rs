@@ -13,6 +13,7 @@ mod journal;
 mod journal_indexes;
 mod journal_inputs;
 mod many_servers;
+mod one_statement_create;
 mod ops;
 mod reports;
 mod request_plans;

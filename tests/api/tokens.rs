@@ -123,6 +123,10 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
         app.get_auth("/v1/check-ins", &phone.access).await,
         app.post_auth("/v1/pain-entries", &phone.access, &new_entry)
             .await,
+        // The stored entry sent again: a live session would get it back (200); this one
+        // must learn nothing of it.
+        app.post_auth("/v1/pain-entries", &phone.access, &entry)
+            .await,
         app.get_auth("/v1/pain-entries/kept", &phone.access).await,
         app.patch_auth("/v1/pain-entries/kept", &phone.access, &change)
             .await,

@@ -12,6 +12,9 @@ pub struct CheckInRow {
     pub kind: String,
     pub items: String,
     pub score: f64,
+    // Inserted as its own value (`journal_queries!`): a one-statement create sets it from
+    // the number it reserves in the same statement.
+    #[diesel(skip_insertion)]
     pub version: i64,
     pub deleted: bool,
     pub created_at: NaiveDateTime,

@@ -18,6 +18,9 @@ pub struct MassageSessionRow {
     pub pain_after: Option<i32>,
     pub soreness_next_day: Option<i32>,
     pub notes: Option<String>,
+    // Inserted as its own value (`journal_queries!`): a one-statement create sets it from
+    // the number it reserves in the same statement.
+    #[diesel(skip_insertion)]
     pub version: i64,
     pub deleted: bool,
     pub created_at: NaiveDateTime,

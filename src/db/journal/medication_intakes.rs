@@ -15,6 +15,9 @@ pub struct MedicationIntakeRow {
     pub dose_mg: Option<f64>,
     pub mme: Option<f64>,
     pub mme_table: Option<String>,
+    // Inserted as its own value (`journal_queries!`): a one-statement create sets it from
+    // the number it reserves in the same statement.
+    #[diesel(skip_insertion)]
     pub version: i64,
     pub deleted: bool,
     pub created_at: NaiveDateTime,

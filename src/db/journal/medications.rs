@@ -14,6 +14,9 @@ pub struct MedicationRow {
     pub strength_unit: String,
     pub form: String,
     pub active: bool,
+    // Inserted as its own value (`journal_queries!`): a one-statement create sets it from
+    // the number it reserves in the same statement.
+    #[diesel(skip_insertion)]
     pub version: i64,
     pub deleted: bool,
     pub created_at: NaiveDateTime,

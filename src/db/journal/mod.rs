@@ -52,7 +52,7 @@ macro_rules! journal_queries {
         /// true when it was inserted. One statement where a look-up and an insert were two.
         pub fn insert_if_absent(conn: &mut DbConn, row: &$row) -> QueryResult<bool> {
             let insert = diesel::insert_into($table::table)
-                .values(row)
+                .values((row, $table::version.eq(row.version)))
                 .on_conflict(($table::user_id, $table::id))
                 .do_nothing();
             // On the engine's own connection: the MultiConnection has no ON CONFLICT.
@@ -61,6 +61,23 @@ macro_rules! journal_queries {
                 DbConn::Sqlite(inner) => insert.execute(inner)?,
             };
             Ok(inserted == 1)
+        }
+
+        /// [`insert_if_absent`] in one statement with the reservation of its version, for a
+        /// patient's create on PostgreSQL (`change_seq::insert_reserving`); `row.version` is
+        /// not used.
+        pub fn insert_reserving(
+            conn: &mut diesel::PgConnection,
+            row: &$row,
+            patient: &crate::db::sessions::PatientSession,
+            timezone: &str,
+        ) -> QueryResult<crate::db::change_seq::ReservedInsert> {
+            let insert = diesel::insert_into($table::table)
+                .values((row, $table::version.eq(crate::db::change_seq::ReservedVersion)))
+                .on_conflict(($table::user_id, $table::id))
+                .do_nothing()
+                .returning($table::version);
+            crate::db::change_seq::insert_reserving(conn, patient, timezone, insert)
         }
 
         /// The rows with these ids, live or tombstone, in one query per few hundred ids.
@@ -82,7 +99,11 @@ macro_rules! journal_queries {
         /// MultiConnection has no batch insert).
         pub fn insert_many(conn: &mut DbConn, rows: &[$row]) -> QueryResult<()> {
             for chunk in rows.chunks(crate::db::journal::ROWS_PER_INSERT) {
-                let insert = diesel::insert_into($table::table).values(chunk);
+                let values: Vec<_> = chunk
+                    .iter()
+                    .map(|row| (row, $table::version.eq(row.version)))
+                    .collect();
+                let insert = diesel::insert_into($table::table).values(values);
                 match conn {
                     DbConn::Pg(inner) => insert.execute(inner)?,
                     DbConn::Sqlite(inner) => insert.execute(inner)?,
@@ -183,15 +204,12 @@ macro_rules! journal_queries {
             .into_boxed();
         if let Some(patient) = $patient {
             use crate::db::schema::users;
-            query = query.filter(diesel::dsl::exists(
-                users::table
-                    .filter(users::id.eq(patient.user_id.as_str()))
-                    .filter(users::role.eq(crate::domain::Role::Patient.as_str()))
-                    .filter(crate::db::sessions::is_live(
-                        patient.user_id.as_str(),
-                        patient.session.as_str(),
-                    )),
-            ));
+            query = query.filter(diesel::dsl::exists(users::table.filter(
+                crate::db::sessions::is_live_patient(
+                    patient.user_id.as_str(),
+                    patient.session.as_str(),
+                ),
+            )));
         }
         $crate::db::journal::journal_queries!(@dates $dated, query, $table, $filter);
         if let Some((time, id)) = &$filter.before {

@@ -16,6 +16,9 @@ pub struct PainEntryRow {
     pub qualities: String,
     pub triggers: String,
     pub notes: Option<String>,
+    // Inserted as its own value (`journal_queries!`): a one-statement create sets it from
+    // the number it reserves in the same statement.
+    #[diesel(skip_insertion)]
     pub version: i64,
     pub deleted: bool,
     pub created_at: NaiveDateTime,
