@@ -12,10 +12,12 @@
 //!   the issue; LOINC's own long name).
 //! - SNOMED CT body sites 77568009 (Back) and 61685007 (Lower limb): DICOM PS3.16 CID 4
 //!   "Anatomic Region" lists both with these meanings.
-//! - SNOMED CT 387854002 for massage: used as "Therapeutic massage" in the alleviating-factor
-//!   value set of an HL7 IPS-based symptom guide. No terminology server was reachable to
-//!   confirm its fully specified name, so the coding carries no `display` and the concept's
-//!   `text` says "Massage" — a receiving system reads the text if it doubts the code.
+//! - SNOMED CT 387854002 for massage: listed in HL7 International's Symptoms implementation
+//!   guide (github.com/HL7/fhir-symptoms-ig, `input/fsh/Terminology.fsh`, value set
+//!   `AlleviatingFactorCodes`, beside 44868003 Acupuncture). No terminology server was
+//!   reachable to confirm its fully specified name, so the coding carries no `display` and
+//!   the concept's `text` says "Massage" — a receiving system reads the text if it doubts
+//!   the code.
 //! - Medication statement category `patientspecified` (HL7 terminology, R4's
 //!   medication-statement-category): the patient wrote it down.
 //! - PEG and Oswestry check-ins carry this app's own code system (LOINC has no code we could
