@@ -20,6 +20,9 @@ pub struct AppState {
     pub refresh_token_ttl: Duration,
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
+    /// Whether the pool is PostgreSQL's: the one-statement create exists only there, and
+    /// knowing it here saves SQLite's creates a pool hop that could only decline.
+    pub on_postgres: bool,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             refresh_token_ttl: settings.refresh_token_ttl,
             login_max_failures: settings.login_max_failures,
             login_failure_window: settings.login_failure_window,
+            on_postgres: matches!(settings.database, crate::db::DatabaseLocation::Postgres(_)),
         }
     }
 }

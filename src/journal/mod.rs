@@ -274,7 +274,7 @@ async fn create_in_one_statement<R: Resource>(
     draft: &R::Draft,
     id: &ClientId,
 ) -> Result<Option<Saved<R::View>>, ApiError> {
-    if R::READS_RELATED {
+    if R::READS_RELATED || !state.on_postgres {
         return Ok(None);
     }
     let (draft, id) = (draft.clone(), id.clone());
