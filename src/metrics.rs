@@ -44,7 +44,7 @@ impl Metrics {
         .expect("a valid metric");
         let pool_waiting = IntGauge::with_opts(opts(
             "db_pool_waiting",
-            "Database work waiting for a pooled connection",
+            "Database work waiting for a blocking thread and a pooled connection",
         ))
         .expect("a valid metric");
         let sync_records = IntCounterVec::new(

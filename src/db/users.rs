@@ -52,6 +52,25 @@ pub fn find(conn: &mut DbConn, user_id: &UserId) -> QueryResult<UserRow> {
         .first(conn)
 }
 
+/// The names these accounts show to others (display name, else email), by id, in one
+/// query; ids of erased accounts are absent.
+pub fn shown_names(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(String, Option<String>, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name, users::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, email)| (id, display_name.unwrap_or(email)))
+        .collect())
+}
+
 /// Looks an account up by its (already case-folded) email: the only query not keyed by a
 /// user id, because login is how a user id is learnt.
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::secrets;
 use super::{Kind, Scope};
-use crate::db::{self, shares, DbConn};
+use crate::db::{self, shares};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -179,34 +179,31 @@ pub async fn create(
 /// The patient's grants, newest first, each with its clinician's name once redeemed.
 pub async fn list(state: &AppState, patient: UserId) -> Result<Vec<Share>, ApiError> {
     let now = db::now();
-    let rows = state
+    let (rows, names) = state
         .db(move |conn| {
             conn.read_transaction(|conn| {
                 let rows = shares::list(conn, &patient)?;
-                let mut named = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let clinician = match &row.clinician_id {
-                        Some(id) => clinician_name(conn, id)?,
-                        None => None,
-                    };
-                    named.push((row, clinician));
-                }
-                Ok::<_, ApiError>(named)
+                // One query for all the clinicians' names, not one per grant.
+                let mut ids: Vec<&str> = rows
+                    .iter()
+                    .filter_map(|r| r.clinician_id.as_deref())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let names = db::users::shown_names(conn, &ids)?;
+                Ok::<_, ApiError>((rows, names))
             })
         })
         .await?;
     rows.iter()
-        .map(|(row, clinician)| view(row, clinician.clone(), now))
+        .map(|row| {
+            let clinician = row
+                .clinician_id
+                .as_ref()
+                .and_then(|id| names.get(id).cloned());
+            view(row, clinician, now)
+        })
         .collect()
-}
-
-fn clinician_name(conn: &mut DbConn, id: &str) -> Result<Option<String>, ApiError> {
-    let user = db::users::find(conn, &UserId::from_trusted(id.to_owned()));
-    match user {
-        Ok(user) => Ok(Some(user.display_name.unwrap_or(user.email))),
-        Err(diesel::result::Error::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Ends a grant at once; revoking it again is fine, another patient's grant is 404.

@@ -289,6 +289,16 @@ async fn a_code_links_one_clinician_once_and_shows_only_its_scope(app: TestApp) 
     )
     .await;
     assert_eq!(access_log(&app, &ann).await.len(), 4);
+
+    // The patient's list names who held each grant; a grant not yet redeemed names nobody.
+    share(&app, &ann, "code", "summary", "not given yet").await;
+    let shares = app.get_json("/v1/shares", &ann.access).await;
+    let items = shares["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{shares}");
+    let revoked = items.iter().find(|i| i["status"] == "revoked").unwrap();
+    assert_eq!(revoked["clinician"], holder_name, "{shares}");
+    let waiting = items.iter().find(|i| i["status"] == "waiting").unwrap();
+    assert!(waiting["clinician"].is_null(), "{shares}");
 }
 
 async fn full_and_therapist_scopes_show_what_they_promise(app: TestApp) {
