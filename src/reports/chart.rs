@@ -5,7 +5,7 @@
 //! at run time), at a fixed size with a `viewBox` (written by plotters) so it scales on a
 //! phone and in the PDF.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -49,27 +49,19 @@ struct Point {
     massage_sessions: u32,
 }
 
-/// The points of `days` over `period`, each a day (`width` 1) or an ISO week, Monday to
-/// Sunday (`width` 7) — the weeks of the report's weekly table, so a doctor reading a week's
-/// point and its row sees the same days. Means are over the days of the series inside the
-/// bin (the period's first and last weeks may be partial); a pain line's mean is over the
-/// days that have that value.
+/// The points of `days` over `period`, each spanning `width` days (1 or 7) counted from the
+/// period's first day. Means are over the days of the series inside the bin; a pain line's
+/// mean is over the days that have that value.
 fn points(period: &Period, days: &[Day], width: i64) -> Vec<Point> {
     let offset = |date: NaiveDate| (date - period.from).num_days();
-    let first_monday =
-        period.from - Duration::days(i64::from(period.from.weekday().num_days_from_monday()));
-    let bin_of = |date: NaiveDate| match width {
-        1 => offset(date),
-        _ => (date - first_monday).num_days().div_euclid(width),
-    };
     let mut out = Vec::new();
     let mut start = 0;
     while start < days.len() {
-        let bin = bin_of(days[start].date);
+        let bin = offset(days[start].date).div_euclid(width);
         let end = start
             + days[start..]
                 .iter()
-                .take_while(|d| bin_of(d.date) == bin)
+                .take_while(|d| offset(d.date).div_euclid(width) == bin)
                 .count();
         let group = &days[start..end];
         let n = group.len() as f64;
@@ -338,16 +330,14 @@ mod tests {
     }
 
     #[test]
-    fn long_periods_are_drawn_as_means_of_iso_weeks() {
-        // A Thursday: the first week point holds Thursday to Sunday only.
+    fn long_periods_are_drawn_as_seven_day_means() {
         let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        assert_eq!(from.weekday(), chrono::Weekday::Thu);
         let period = Period {
             from,
             to: from + Duration::days(399),
         };
-        // Days 0–8 of the period: pain on days 0, 2, 4, 8, doses on days 1 and 5, a session
-        // on day 6. Days 0–3 are the week of 29 December; days 4–8 the week of 5 January.
+        // Days 0–8 of the period: pain on three of the first seven, doses on two, one
+        // session; then days 7 and 8 in the second bin.
         let days: Vec<Day> = (0..9)
             .map(|i| {
                 let pain = [0, 2, 4, 8].contains(&i).then_some(i as f64);
@@ -357,14 +347,14 @@ mod tests {
             .collect();
         let got = points(&period, &days, 7);
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].x, 1.5);
-        assert_eq!(got[0].pain, Some(1.0));
-        assert_eq!(got[0].doses, 0.875);
-        assert_eq!(got[0].mme, 1.75);
-        assert_eq!(got[0].massage_sessions, 0);
-        assert_eq!(got[1].x, 6.0);
-        assert_eq!(got[1].pain, Some(6.0));
-        assert_eq!((got[1].doses, got[1].massage_sessions), (0.7, 1));
+        assert_eq!(got[0].x, 3.0);
+        assert_eq!(got[0].pain, Some(2.0));
+        assert_eq!(got[0].doses, 1.0);
+        assert_eq!(got[0].mme, 2.0);
+        assert_eq!(got[0].massage_sessions, 1);
+        assert_eq!(got[1].x, 7.5);
+        assert_eq!(got[1].pain, Some(8.0));
+        assert_eq!((got[1].doses, got[1].massage_sessions), (0.0, 0));
         // Day by day, each day is its own point.
         let daily = points(&period, &days, 1);
         assert_eq!(daily.len(), 9);
