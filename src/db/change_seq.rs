@@ -2,12 +2,10 @@
 //! it, under the user's row lock, so per user the numbers follow commit order.
 
 use diesel::backend::Backend;
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::schema::users;
 use super::sessions;
@@ -112,98 +110,88 @@ pub enum ReservedInsert {
 }
 
 /// One create in one statement on PostgreSQL: reserve the next number for a live patient's
-/// session and insert `insert`'s row with it, or do neither —
-/// `WITH reserved AS (UPDATE users … RETURNING change_seq) INSERT … ON CONFLICT DO NOTHING
-/// RETURNING version`. The transaction path makes four trips for this (BEGIN, reserve,
-/// insert, COMMIT); under load those trips were most of the database's CPU per create.
+/// session and insert the row with it, or do neither —
+/// `WITH reserved AS (UPDATE users … RETURNING change_seq), inserted AS (INSERT INTO t (…)
+/// SELECT …, change_seq FROM reserved ON CONFLICT DO NOTHING RETURNING version)
+/// SELECT (SELECT change_seq FROM reserved), (SELECT version FROM inserted)`.
+/// The transaction path makes four trips for this (BEGIN, reserve, insert, COMMIT); under
+/// load those trips were most of the database's CPU per create.
 ///
 /// The row's local day was worked out in `timezone` before the statement (from the token's
 /// hint), so the statement reserves only while that is still the user's timezone. The row
 /// lock the UPDATE takes orders this write with the user's others exactly as the
-/// transaction's does. `insert` must set `version` to [`ReservedVersion`]: when nothing is
-/// reserved that is NULL, which PostgreSQL refuses before it looks for a conflicting id,
-/// so nothing is written (and nothing is answered about a row the session may not see).
-pub fn insert_reserving<I>(
+/// transaction's does. The row is selected *from* the reservation, so when nothing is
+/// reserved no row is offered at all: nothing is written, nothing is answered about a row
+/// the session may not see, and PostgreSQL sees no error (the first form inserted a NULL
+/// version and let the NOT NULL constraint refuse it, which logged an ERROR line for every
+/// signed-out retry). `values` are the row's columns but `version`, which the statement sets.
+pub fn insert_reserving<T, V>(
     conn: &mut diesel::PgConnection,
     patient: &PatientSession,
     timezone: &str,
-    insert: I,
+    table: T,
+    values: V,
 ) -> QueryResult<ReservedInsert>
 where
-    I: QueryFragment<Pg>,
+    T: diesel::Table + QueryFragment<Pg>,
+    V: diesel::insertable::InsertValues<Pg, T>,
 {
     let condition = sessions::is_live_patient(patient.user_id.as_str(), patient.session.as_str())
         .and(users::timezone.eq(timezone));
-    let statement = WithReserved { condition, insert };
-    match statement.get_result::<i64>(conn).optional() {
-        Ok(Some(version)) => Ok(ReservedInsert::Inserted(version)),
-        Ok(None) => Ok(ReservedInsert::AlreadyThere),
-        Err(Error::DatabaseError(DatabaseErrorKind::NotNullViolation, info))
-            if info.column_name() == Some("version") =>
-        {
-            Ok(ReservedInsert::NotReserved)
-        }
-        Err(other) => Err(other),
-    }
+    let statement = WithReserved {
+        condition,
+        table,
+        values,
+    };
+    let (reserved, inserted) = statement.get_result::<(Option<i64>, Option<i64>)>(conn)?;
+    Ok(match (reserved, inserted) {
+        (None, _) => ReservedInsert::NotReserved,
+        (Some(_), None) => ReservedInsert::AlreadyThere,
+        (Some(_), Some(version)) => ReservedInsert::Inserted(version),
+    })
 }
 
-/// The number the `reserved` step of [`insert_reserving`] took: `(SELECT change_seq FROM
-/// reserved)`, NULL when it took none.
-#[derive(Debug, Clone, Copy)]
-pub struct ReservedVersion;
-
-impl Expression for ReservedVersion {
-    type SqlType = BigInt;
-}
-
-impl QueryFragment<Pg> for ReservedVersion {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("(SELECT \"change_seq\" FROM \"reserved\")");
-        Ok(())
-    }
-}
-
-impl QueryId for ReservedVersion {
-    type QueryId = Self;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl<QS> AppearsOnTable<QS> for ReservedVersion {}
-impl<QS> SelectableExpression<QS> for ReservedVersion {}
-impl<GB> ValidGrouping<GB> for ReservedVersion {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-/// `WITH "reserved" AS (UPDATE "users" SET "change_seq" = "change_seq" + 1 WHERE …
-/// RETURNING "change_seq") <insert>`.
-struct WithReserved<W, I> {
+/// The statement of [`insert_reserving`]; it always answers one row.
+struct WithReserved<W, T, V> {
     condition: W,
-    insert: I,
+    table: T,
+    values: V,
 }
 
-impl<W, I> QueryFragment<Pg> for WithReserved<W, I>
+impl<W, T, V> QueryFragment<Pg> for WithReserved<W, T, V>
 where
     W: QueryFragment<Pg>,
-    I: QueryFragment<Pg>,
+    T: diesel::Table + QueryFragment<Pg>,
+    V: diesel::insertable::InsertValues<Pg, T>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH \"reserved\" AS (UPDATE \"users\" SET \"change_seq\" = \"change_seq\" + 1 WHERE ",
         );
         self.condition.walk_ast(out.reborrow())?;
-        out.push_sql(" RETURNING \"change_seq\") ");
-        self.insert.walk_ast(out.reborrow())
+        out.push_sql(" RETURNING \"change_seq\"), \"inserted\" AS (INSERT INTO ");
+        self.table.walk_ast(out.reborrow())?;
+        out.push_sql(" (");
+        self.values.column_names(out.reborrow())?;
+        out.push_sql(", \"version\") SELECT ");
+        self.values.walk_ast(out.reborrow())?;
+        out.push_sql(
+            ", \"change_seq\" FROM \"reserved\" ON CONFLICT (\"user_id\", \"id\") DO NOTHING \
+             RETURNING \"version\") SELECT (SELECT \"change_seq\" FROM \"reserved\"), \
+             (SELECT \"version\" FROM \"inserted\")",
+        );
+        Ok(())
     }
 }
 
-impl<W, I> QueryId for WithReserved<W, I> {
+impl<W, T, V> QueryId for WithReserved<W, T, V> {
     type QueryId = ();
     // Keyed by its SQL text in the statement cache, like `ReserveStatement`.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<W, I> Query for WithReserved<W, I> {
-    type SqlType = BigInt;
+impl<W, T, V> Query for WithReserved<W, T, V> {
+    type SqlType = (Nullable<BigInt>, Nullable<BigInt>);
 }
 
-impl<W, I> RunQueryDsl<diesel::PgConnection> for WithReserved<W, I> {}
+impl<W, T, V> RunQueryDsl<diesel::PgConnection> for WithReserved<W, T, V> {}

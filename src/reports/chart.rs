@@ -5,7 +5,7 @@
 //! at run time), at a fixed size with a `viewBox` (written by plotters) so it scales on a
 //! phone and in the PDF.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -27,7 +27,7 @@ const MASSAGE: RGBColor = RGBColor(128, 60, 160);
 const DOTS_MAX_DAYS: f64 = 120.0;
 /// Longest period drawn day by day. Beyond half a year a day is under 2 px wide: daily bars
 /// turn into a grey smear a doctor cannot read, and five years of them (thousands of marks)
-/// were most of the PDF's layout time. Longer periods are drawn as 7-day means.
+/// were most of the PDF's layout time. Longer periods are drawn as weekly means (ISO weeks, as in the weekly table).
 const DAILY_MAX_DAYS: i64 = 183;
 
 type DrawResult<T> = Result<T, String>;
@@ -49,19 +49,27 @@ struct Point {
     massage_sessions: u32,
 }
 
-/// The points of `days` over `period`, each spanning `width` days (1 or 7) counted from the
-/// period's first day. Means are over the days of the series inside the bin; a pain line's
-/// mean is over the days that have that value.
+/// The points of `days` over `period`, each a day (`width` 1) or an ISO week, Monday to
+/// Sunday (`width` 7) — the weeks of the report's weekly table, so a doctor reading a week's
+/// point and its row sees the same days. Means are over the days of the series inside the
+/// bin (the period's first and last weeks may be partial); a pain line's mean is over the
+/// days that have that value.
 fn points(period: &Period, days: &[Day], width: i64) -> Vec<Point> {
     let offset = |date: NaiveDate| (date - period.from).num_days();
+    let first_monday =
+        period.from - Duration::days(i64::from(period.from.weekday().num_days_from_monday()));
+    let bin_of = |date: NaiveDate| match width {
+        1 => offset(date),
+        _ => (date - first_monday).num_days().div_euclid(width),
+    };
     let mut out = Vec::new();
     let mut start = 0;
     while start < days.len() {
-        let bin = offset(days[start].date).div_euclid(width);
+        let bin = bin_of(days[start].date);
         let end = start
             + days[start..]
                 .iter()
-                .take_while(|d| offset(d.date).div_euclid(width) == bin)
+                .take_while(|d| bin_of(d.date) == bin)
                 .count();
         let group = &days[start..end];
         let n = group.len() as f64;
@@ -166,7 +174,7 @@ fn pain_panel(
 ) -> DrawResult<()> {
     let (label, sessions) = (axis.label, &axis.sessions);
     let caption = if axis.width > 1.0 {
-        "Pain 0–10, 7-day mean: overall (blue), back (orange), leg (green); ▲ week with massage"
+        "Pain 0–10, weekly mean: overall (blue), back (orange), leg (green); ▲ week with massage"
     } else {
         "Pain 0–10, daily mean: overall (blue), back (orange), leg (green); ▲ massage"
     };
@@ -233,7 +241,7 @@ fn dose_panel(
     let max_doses = points.iter().map(|p| p.doses).fold(0.0, f64::max);
     let max_mme = points.iter().map(|p| p.mme).fold(0.0, f64::max);
     let caption = if width > 1.0 {
-        "Painkiller doses per day (grey, left) and opioid MME per day (red, right), 7-day mean"
+        "Painkiller doses per day (grey, left) and opioid MME per day (red, right), weekly mean"
     } else {
         "Painkiller doses per day (grey, left) and opioid MME per day (red, right)"
     };
@@ -330,14 +338,16 @@ mod tests {
     }
 
     #[test]
-    fn long_periods_are_drawn_as_seven_day_means() {
+    fn long_periods_are_drawn_as_means_of_iso_weeks() {
+        // A Thursday: the first week point holds Thursday to Sunday only.
         let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(from.weekday(), chrono::Weekday::Thu);
         let period = Period {
             from,
             to: from + Duration::days(399),
         };
-        // Days 0–8 of the period: pain on three of the first seven, doses on two, one
-        // session; then days 7 and 8 in the second bin.
+        // Days 0–8 of the period: pain on days 0, 2, 4, 8, doses on days 1 and 5, a session
+        // on day 6. Days 0–3 are the week of 29 December; days 4–8 the week of 5 January.
         let days: Vec<Day> = (0..9)
             .map(|i| {
                 let pain = [0, 2, 4, 8].contains(&i).then_some(i as f64);
@@ -347,27 +357,27 @@ mod tests {
             .collect();
         let got = points(&period, &days, 7);
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].x, 3.0);
-        assert_eq!(got[0].pain, Some(2.0));
-        assert_eq!(got[0].doses, 1.0);
-        assert_eq!(got[0].mme, 2.0);
-        assert_eq!(got[0].massage_sessions, 1);
-        assert_eq!(got[1].x, 7.5);
-        assert_eq!(got[1].pain, Some(8.0));
-        assert_eq!((got[1].doses, got[1].massage_sessions), (0.0, 0));
+        assert_eq!(got[0].x, 1.5);
+        assert_eq!(got[0].pain, Some(1.0));
+        assert_eq!(got[0].doses, 0.875);
+        assert_eq!(got[0].mme, 1.75);
+        assert_eq!(got[0].massage_sessions, 0);
+        assert_eq!(got[1].x, 6.0);
+        assert_eq!(got[1].pain, Some(6.0));
+        assert_eq!((got[1].doses, got[1].massage_sessions), (0.7, 1));
         // Day by day, each day is its own point.
         let daily = points(&period, &days, 1);
         assert_eq!(daily.len(), 9);
         assert_eq!((daily[5].x, daily[5].doses), (5.0, 3.5));
 
         let svg = render(&period, &days).unwrap();
-        assert!(svg.contains("7-day mean"), "{svg}");
-        // Two 7-day points 4.5 days apart are one line, drawn without dots.
+        assert!(svg.contains("weekly mean"), "{svg}");
+        // Two week points 4.5 days apart are one line, drawn without dots.
         assert!(!svg.contains("<circle"), "{svg}");
         let short = Period {
             from,
             to: from + Duration::days(89),
         };
-        assert!(!render(&short, &days).unwrap().contains("7-day mean"));
+        assert!(!render(&short, &days).unwrap().contains("weekly mean"));
     }
 }

@@ -115,11 +115,22 @@ async fn writes_only_for_a_live_patient_in_the_hinted_timezone() {
     );
 
     // A row built for another timezone than the user's: nothing reserved, nothing written.
+    // And a refusal is an answer, not an error: inside a transaction the next statement
+    // still runs. (The first form let a NOT NULL violation refuse the row, which aborted the
+    // transaction and logged an ERROR in PostgreSQL for every refused create.)
     let seq = change_seq(conn, &user_id);
-    let stale =
-        pain_entries::insert_reserving(conn, &row(&user_id, "b"), &patient, "Asia/Tokyo").unwrap();
-    assert_eq!(stale, ReservedInsert::NotReserved);
-    assert_eq!(change_seq(conn, &user_id), seq);
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        let stale =
+            pain_entries::insert_reserving(conn, &row(&user_id, "b"), &patient, "Asia/Tokyo")?;
+        assert_eq!(stale, ReservedInsert::NotReserved);
+        let after: i64 = users::table
+            .find(&user_id)
+            .select(users::change_seq)
+            .first(conn)?;
+        assert_eq!(after, seq);
+        Ok(())
+    })
+    .expect("a refused create leaves its transaction usable");
 
     // A clinician's session: never a journal row, even with the right timezone.
     let clinician = PatientSession {

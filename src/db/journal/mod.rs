@@ -72,12 +72,10 @@ macro_rules! journal_queries {
             patient: &crate::db::sessions::PatientSession,
             timezone: &str,
         ) -> QueryResult<crate::db::change_seq::ReservedInsert> {
-            let insert = diesel::insert_into($table::table)
-                .values((row, $table::version.eq(crate::db::change_seq::ReservedVersion)))
-                .on_conflict(($table::user_id, $table::id))
-                .do_nothing()
-                .returning($table::version);
-            crate::db::change_seq::insert_reserving(conn, patient, timezone, insert)
+            // The row's own columns (its Insertable leaves `version` out); the statement
+            // selects them from the reservation.
+            let values = Insertable::<$table::table>::values(row).values;
+            crate::db::change_seq::insert_reserving(conn, patient, timezone, $table::table, values)
         }
 
         /// The rows with these ids, live or tombstone, in one query per few hundred ids.
