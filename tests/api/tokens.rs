@@ -112,6 +112,12 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
     let stored = app
         .post_expect("/v1/pain-entries", &tablet.access, &entry, 201)
         .await;
+    // A day that holds a massage and nothing else: the day view's lists each check the
+    // session, and the last of them must not answer on its own.
+    let massage = json!({"id": "rub", "started_at": "2026-11-03T17:00:00Z", "duration_min": 60,
+                         "kind": "swedish", "regions": ["lower_back"]});
+    app.post_expect("/v1/massage-sessions", &tablet.access, &massage, 201)
+        .await;
     app.post_json("/v1/auth/logout", &json!({"refresh_token": phone.refresh}))
         .await;
 
@@ -133,6 +139,9 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
         app.delete_auth("/v1/pain-entries/kept", &phone.access)
             .await,
         app.get_auth("/v1/days/2026-11-01", &phone.access).await,
+        app.get_auth("/v1/days/2026-11-03", &phone.access).await,
+        // A day with nothing on it cannot tell by its lists: the session is checked alone.
+        app.get_auth("/v1/days/2026-11-09", &phone.access).await,
     ] {
         let problem = assert_problem(response, 401).await;
         assert!(problem["detail"].as_str().unwrap().contains("signed out"));
@@ -187,6 +196,17 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
     // The other device sees the journal exactly as it was.
     let items = app.get_json("/v1/pain-entries", &tablet.access).await["items"].clone();
     assert_eq!(items, json!([stored]));
+    let day = app.get_json("/v1/days/2026-11-03", &tablet.access).await;
+    assert_eq!(day["massage_sessions"][0]["id"], "rub", "{day}");
+    let empty = app.get_json("/v1/days/2026-11-09", &tablet.access).await;
+    assert_eq!(
+        (
+            &empty["pain_entries"],
+            &empty["medication_intakes"],
+            &empty["massage_sessions"]
+        ),
+        (&json!([]), &json!([]), &json!([]))
+    );
 }
 
 async fn forged_and_broken_access_tokens_are_refused(app: TestApp) {
