@@ -93,11 +93,10 @@ async fn setup(url: &str, other_users: i64) -> Side {
     )
     .await
     .unwrap();
-    // A bulk load leaves PostgreSQL writing it out for minutes (the checkpoint after ~1 GB
-    // of WAL, hint bits on first read): measured at once, the million-row half paid for the
-    // load, not for its size (create, list and pull 1.2–1.5x slower in a first try, while the
-    // same statements through pgbench cost the same on both databases). A database that
-    // holds a million rows in use has long been vacuumed and checkpointed; so is this one.
+    // A bulk load leaves PostgreSQL writing it out for a while (the checkpoint after ~1 GB of
+    // WAL, hint bits on first read); a database that holds a million rows in use has long
+    // been vacuumed and checkpointed, so this one is too before it is measured. (This alone
+    // did not steady the ratios; timing the two servers in turn, `time_both`, did.)
     // Separate statements: VACUUM may not run in the implicit transaction of a batch.
     for statement in ["VACUUM ANALYZE", "CHECKPOINT"] {
         conn.batch_execute(statement).unwrap();
