@@ -16,6 +16,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::db::change_seq::{self, Reservation};
 use crate::db::sessions::{self, PatientSession};
+use crate::db::users;
 use crate::db::DbConn;
 use crate::domain::{Role, SessionFamilyId, UserId};
 use crate::error::ApiError;
@@ -248,6 +249,31 @@ impl PatientToken {
                     require_patient(live_role(conn, &patient.user_id, &patient.session)?)?;
                 }
                 Ok(found)
+            })
+            .await
+    }
+
+    /// Runs `work` with the patient's change counter, read in the same statement that checks
+    /// the session ([`users::live_patient_change_seq`]): a sync pull that is already up to date
+    /// is answered from that one statement. When the check fails, `work` never runs and the
+    /// answer says why (401 / 403).
+    pub async fn with_change_seq<T, F>(self, state: &AppState, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &UserId, i64) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let patient = PatientSession {
+            user_id: self.user_id,
+            session: self.session,
+        };
+        state
+            .db(move |conn| {
+                let Some(counter) = users::live_patient_change_seq(conn, &patient)? else {
+                    require_patient(live_role(conn, &patient.user_id, &patient.session)?)?;
+                    // Signed out between the two statements.
+                    return Err(ApiError::Unauthorized("This session has been signed out."));
+                };
+                work(conn, &patient.user_id, counter)
             })
             .await
     }

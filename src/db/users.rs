@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::users;
+use super::sessions::{is_live_patient, PatientSession};
 use super::DbConn;
 use crate::domain::UserId;
 
@@ -50,6 +51,22 @@ pub fn find(conn: &mut DbConn, user_id: &UserId) -> QueryResult<UserRow> {
         .filter(users::id.eq(user_id.as_str()))
         .select(users::all_columns)
         .first(conn)
+}
+
+/// The patient's change counter, read in the statement that checks the session (live family,
+/// patient account); `None` when either check fails. Every change to the journal raises the
+/// counter in the change's own transaction, so a pull whose cursor has reached it has nothing
+/// to fetch.
+pub fn live_patient_change_seq(
+    conn: &mut DbConn,
+    patient: &PatientSession,
+) -> QueryResult<Option<i64>> {
+    let (user_id, family_id) = (patient.user_id.as_str(), patient.session.as_str());
+    users::table
+        .filter(is_live_patient(user_id, family_id))
+        .select(users::change_seq)
+        .first(conn)
+        .optional()
 }
 
 /// The names these accounts show to others (display name, else email), by id, in one

@@ -258,8 +258,18 @@ pub async fn pull(
         None
     };
     let response = user
-        .db(state, move |conn, user_id| {
+        .with_change_seq(state, move |conn, user_id, counter| {
+            if since >= counter && !everything_live {
+                // Nothing changed since the cursor: the counter was read with the session
+                // check, so an up-to-date pull (most of them) makes that one trip.
+                return Ok(PullResponse {
+                    changes: empty_changes(),
+                    timestamp: counter.max(1),
+                    has_more: false,
+                });
+            }
             conn.read_transaction(|conn| {
+                // Read again inside the snapshot, so that the rows and the cursor agree.
                 let counter = users::find(conn, user_id)?.change_seq;
                 let mut puller = Puller {
                     conn,
@@ -281,10 +291,7 @@ pub async fn pull(
                     }
                     _ => counter,
                 };
-                let mut changes: BTreeMap<String, TableChanges> = TABLE_NAMES
-                    .iter()
-                    .map(|t| ((*t).to_owned(), TableChanges::default()))
-                    .collect();
+                let mut changes = empty_changes();
                 for entry in entries {
                     let table = changes.entry(entry.table.to_owned()).or_default();
                     if entry.deleted {
@@ -302,6 +309,14 @@ pub async fn pull(
         })
         .await?;
     Ok(Pulled { response, turn })
+}
+
+/// Every table, each with nothing in it: WatermelonDB expects all of them in a pull.
+fn empty_changes() -> BTreeMap<String, TableChanges> {
+    TABLE_NAMES
+        .iter()
+        .map(|t| ((*t).to_owned(), TableChanges::default()))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -95,6 +95,8 @@ async fn a_clinician_has_no_journal_and_a_patient_no_clinician_routes(app: TestA
         "/v1/medications",
         "/v1/days/2026-11-01",
         "/v1/sync?last_pulled_at=0",
+        // A cursor already past everything: the up-to-date answer checks the role too.
+        "/v1/sync?last_pulled_at=999999",
         "/v1/insights/massage-effect",
         "/v1/reports/doctor.pdf",
         "/v1/export",

@@ -157,6 +157,21 @@ async fn pushes_and_rest_writes_meet_in_one_history(app: TestApp) {
     .await;
     assert_eq!(t3["timestamp"], t2["timestamp"]);
     assert!(ids(&t3, "pain_entries", "updated").is_empty());
+    for table in SYNCED_TABLES {
+        assert!(t3["changes"][table]["updated"].as_array().is_some(), "{t3}");
+    }
+    // Up to date is not a memory: a write from elsewhere reaches the very next pull.
+    let entry = json!({"id": "pe2", "recorded_at": "2026-11-29T09:00:00Z", "intensity": 4});
+    app.post_expect("/v1/pain-entries", &tokens.access, &entry, 201)
+        .await;
+    let t4 = pull(
+        &app,
+        &tokens.access,
+        &format!("last_pulled_at={}", t3["timestamp"]),
+    )
+    .await;
+    assert_eq!(ids(&t4, "pain_entries", "updated"), ["pe2"]);
+    assert!(t4["timestamp"].as_i64().unwrap() > t3["timestamp"].as_i64().unwrap());
 }
 
 async fn a_push_onto_newer_server_changes_conflicts_and_applies_nothing(app: TestApp) {

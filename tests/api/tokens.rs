@@ -142,6 +142,12 @@ async fn a_signed_out_session_neither_reads_nor_writes_the_journal(app: TestApp)
         app.get_auth("/v1/days/2026-11-03", &phone.access).await,
         // A day with nothing on it cannot tell by its lists: the session is checked alone.
         app.get_auth("/v1/days/2026-11-09", &phone.access).await,
+        // A pull that has rows to send, and one already up to date (answered from the
+        // statement that checks the session).
+        app.get_auth("/v1/sync?last_pulled_at=0", &phone.access)
+            .await,
+        app.get_auth("/v1/sync?last_pulled_at=999999", &phone.access)
+            .await,
     ] {
         let problem = assert_problem(response, 401).await;
         assert!(problem["detail"].as_str().unwrap().contains("signed out"));
