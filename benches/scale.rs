@@ -5,7 +5,7 @@
 //! postgres://postgres@127.0.0.1/postgres). Two servers run side by side, one on each database,
 //! and in each the same person (a one-year demo journal, ~1.1k rows) signs in; then one request
 //! at a time, to the two servers in turn: create a pain entry, list the latest 50, an
-//! up-to-date pull, the massage-effect insight. Prints p50/p99 per database and the ratio of
+//! up-to-date pull, a pull of one change, the massage-effect insight. Prints p50/p99 per database and the ratio of
 //! the p50s; target ≤ 1.2x. Nothing here asserts a time.
 
 use std::time::{Duration, Instant};
@@ -137,8 +137,26 @@ async fn setup(url: &str, other_users: i64) -> Side {
     }
 }
 
+/// The person's change counter now: the timestamp an up-to-date pull answers with.
+async fn counter(side: &Side) -> i64 {
+    let pulled: Value = side
+        .client
+        .get(format!(
+            "{}/v1/sync?last_pulled_at=999999999999999",
+            side.base
+        ))
+        .bearer_auth(&side.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    pulled["timestamp"].as_i64().unwrap()
+}
+
 /// Each kind of request, timed on both sides: (what, [small, large]).
-async fn measure(sides: &[Side; 2]) -> Vec<(&'static str, [(f64, f64); 2])> {
+async fn measure(sides: &mut [Side; 2]) -> Vec<(&'static str, [(f64, f64); 2])> {
     let mut timings = Vec::new();
     // Warm the pools and the caches the same way on both databases.
     time_both(50, sides, |s, _| {
@@ -177,6 +195,37 @@ async fn measure(sides: &[Side; 2]) -> Vec<(&'static str, [(f64, f64); 2])> {
     })
     .await;
     timings.push(("up-to-date pull", pull));
+    // A pull with one change to send takes the other path (a read transaction over the five
+    // tables): the cursor one below the counter fetches the latest create.
+    for side in sides.iter_mut() {
+        side.now = counter(side).await;
+        let one: Value = side
+            .client
+            .get(format!(
+                "{}/v1/sync?last_pulled_at={}",
+                side.base,
+                side.now - 1
+            ))
+            .bearer_auth(&side.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sent = one["changes"]["pain_entries"]["updated"]
+            .as_array()
+            .unwrap();
+        assert_eq!(sent.len(), 1, "{one}");
+    }
+    let pull_one = time_both(500, sides, |s, _| {
+        s.client
+            .get(format!("{}/v1/sync?last_pulled_at={}", s.base, s.now - 1))
+            .bearer_auth(&s.token)
+            .send()
+    })
+    .await;
+    timings.push(("pull of one change", pull_one));
     let insight = time_both(40, sides, |s, _| {
         s.client
             .get(format!("{}/v1/insights/massage-effect", s.base))
@@ -207,7 +256,7 @@ fn main() {
         let small = setup(&small_db.url, 10).await;
         println!("1M rows:");
         let large = setup(&large_db.url, OTHER_USERS).await;
-        measure(&[small, large]).await
+        measure(&mut [small, large]).await
     });
     println!(
         "\n| one person's request | almost empty p50 / p99 | 1M rows p50 / p99 | ratio of p50 |"

@@ -268,7 +268,7 @@ pub async fn pull(
                     has_more: false,
                 });
             }
-            conn.read_transaction(|conn| {
+            conn.read_transaction_planned_once(|conn| {
                 // Read again inside the snapshot, so that the rows and the cursor agree.
                 let counter = users::find(conn, user_id)?.change_seq;
                 let mut puller = Puller {

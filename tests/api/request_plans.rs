@@ -161,7 +161,9 @@ async fn a_day_of_the_app(app: &TestApp) {
     }
     get(app, "/v1/days/2026-11-20", token).await;
 
-    // Sync: a first pull, a push with an idempotency key, an up-to-date pull.
+    // Sync: a first pull, a push with an idempotency key, a pull of what it changed (its
+    // statements planned once for any values, so the generic plans are the ones counted), a
+    // migration pull, an up-to-date pull.
     let first = app.get_json("/v1/sync?last_pulled_at=0", token).await;
     let since = first["timestamp"].as_i64().unwrap();
     let push = app
@@ -180,7 +182,25 @@ async fn a_day_of_the_app(app: &TestApp) {
         .unwrap();
     let answer: Value = ok(push, "push").await.json().await.unwrap();
     assert_eq!(answer["applied"], 2, "{answer}");
-    get(app, &format!("/v1/sync?last_pulled_at={since}"), token).await;
+    let pulled = app
+        .get_json(&format!("/v1/sync?last_pulled_at={since}"), token)
+        .await;
+    assert_eq!(
+        pulled["changes"]["pain_entries"]["updated"][0]["id"],
+        "pushed-1"
+    );
+    get(
+        app,
+        &format!("/v1/sync?last_pulled_at={since}&schema_version=2&migration=%7B%7D"),
+        token,
+    )
+    .await;
+    get(
+        app,
+        &format!("/v1/sync?last_pulled_at={}", pulled["timestamp"]),
+        token,
+    )
+    .await;
 
     // What the person reads and exports.
     for path in [
