@@ -118,16 +118,9 @@ async fn setup(url: &str, other_users: i64) -> Side {
     );
 
     let token = common::access_token(&client, &base, EMAIL).await;
-    let pulled: Value = client
-        .get(format!("{base}/v1/sync?last_pulled_at=0"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+    let now = pull(&client, &base, &token, 0).await["timestamp"]
+        .as_i64()
         .unwrap();
-    let now = pulled["timestamp"].as_i64().unwrap();
 
     Side {
         client,
@@ -137,22 +130,17 @@ async fn setup(url: &str, other_users: i64) -> Side {
     }
 }
 
-/// The person's change counter now: the timestamp an up-to-date pull answers with.
-async fn counter(side: &Side) -> i64 {
-    let pulled: Value = side
-        .client
-        .get(format!(
-            "{}/v1/sync?last_pulled_at=999999999999999",
-            side.base
-        ))
-        .bearer_auth(&side.token)
+/// One pull from `cursor`, its answer read.
+async fn pull(client: &reqwest::Client, base: &str, token: &str, cursor: i64) -> Value {
+    client
+        .get(format!("{base}/v1/sync?last_pulled_at={cursor}"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    pulled["timestamp"].as_i64().unwrap()
+        .unwrap()
 }
 
 /// Each kind of request, timed on both sides: (what, [small, large]).
@@ -183,7 +171,7 @@ async fn measure(sides: &mut [Side; 2]) -> Vec<(&'static str, [(f64, f64); 2])> 
     })
     .await;
     timings.push(("list the latest 50", list));
-    let pull = time_both(500, sides, |s, _| {
+    let up_to_date = time_both(500, sides, |s, _| {
         s.client
             .get(format!(
                 "{}/v1/sync?last_pulled_at={}",
@@ -194,25 +182,16 @@ async fn measure(sides: &mut [Side; 2]) -> Vec<(&'static str, [(f64, f64); 2])> 
             .send()
     })
     .await;
-    timings.push(("up-to-date pull", pull));
+    timings.push(("up-to-date pull", up_to_date));
     // A pull with one change to send takes the other path (a read transaction over the five
     // tables): the cursor one below the counter fetches the latest create.
     for side in sides.iter_mut() {
-        side.now = counter(side).await;
-        let one: Value = side
-            .client
-            .get(format!(
-                "{}/v1/sync?last_pulled_at={}",
-                side.base,
-                side.now - 1
-            ))
-            .bearer_auth(&side.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
+        // An up-to-date pull answers with the counter.
+        let (client, base, token) = (&side.client, &side.base, &side.token);
+        side.now = pull(client, base, token, 999_999_999_999_999).await["timestamp"]
+            .as_i64()
             .unwrap();
+        let one = pull(client, base, token, side.now - 1).await;
         let sent = one["changes"]["pain_entries"]["updated"]
             .as_array()
             .unwrap();
