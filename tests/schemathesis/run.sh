@@ -32,7 +32,8 @@ if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "
 fi
 
 cargo build --locked --quiet --bin pain-journal
-BIN=target/debug/pain-journal
+# Where cargo put it: CARGO_TARGET_DIR when set (a CI rehearsal that shares a build).
+BIN="${CARGO_TARGET_DIR:-target}/debug/pain-journal"
 SCRATCH=$(mktemp -d)
 SERVER_PID=
 PG_DB=
