@@ -531,7 +531,8 @@ fn judge(
 mod tests {
     use super::*;
 
-    fn scan(change: f64, low: f64, high: f64, p_value: f64) -> LagScan {
+    /// A search result whose change has the one-sided p-value `p` in its own direction.
+    fn scan(change: f64, low: f64, high: f64, p: f64) -> LagScan {
         LagScan {
             sessions: 12,
             days_used: 180,
@@ -540,7 +541,8 @@ mod tests {
             change_percent: change,
             ci95_low: low,
             ci95_high: high,
-            p_value,
+            p_lower: if change < 0.0 { p } else { 1.0 },
+            p_higher: if change < 0.0 { 1.0 } else { p },
             shifts: 199,
             profile: Vec::new(),
         }
@@ -604,5 +606,18 @@ mod tests {
             "{}",
             none.1
         );
+        // A rise must be clearer than a drop to be reported (1% against 4%).
+        let rise = |p| {
+            judge(
+                Some(&scan(25.0, 5.0, 40.0, p)),
+                "painkiller doses",
+                &weeks,
+                &weeks,
+                &[],
+            )
+            .0
+        };
+        assert_eq!(rise(0.03), Verdict::NoClearDifference);
+        assert_eq!(rise(0.008), Verdict::HigherWithMassage);
     }
 }

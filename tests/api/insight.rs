@@ -168,9 +168,11 @@ async fn a_journal_with_a_real_effect_is_read_as_lower(app: TestApp) {
         "{summary}"
     );
     // The verdict rests on the search for the days that differ, calibrated for trying 30
-    // windows; the relief in this journal is on the 7 days after a session.
+    // windows, one-sided (4% for lower, 1% for higher); the relief in this journal is on the
+    // 7 days after a session.
     let scan = &report["painkiller_doses"]["days_after_massage"];
-    assert!(scan["p_value"].as_f64().unwrap() <= 0.05, "{scan}");
+    assert!(scan["p_lower"].as_f64().unwrap() <= 0.04, "{scan}");
+    assert!(scan["p_higher"].as_f64().unwrap() > 0.01, "{scan}");
     assert!(scan["change_percent"].as_f64().unwrap() < 0.0, "{scan}");
     assert!(scan["window_first_day"].as_u64().unwrap() <= 2, "{scan}");
     assert_eq!(scan["profile"].as_array().unwrap().len(), 11);
