@@ -85,8 +85,9 @@ pub struct LagScan {
     /// 95% interval of the change, the window choice included.
     pub ci95_low: f64,
     pub ci95_high: f64,
-    /// Share of shifted session timelines whose lowest window is as low: the chance of so
-    /// clear a drop with no effect, after trying all 30 windows. "Lower" at ≤ 0.04.
+    /// The chance of so clear a drop with no effect, after trying all 30 windows: how far the
+    /// lowest window lies beyond the lowest windows of the shifted session timelines (a
+    /// Gumbel tail fitted to them). "Lower" at ≤ 0.04.
     pub p_lower: f64,
     /// The same for the highest window: the chance of so clear a rise. "Higher" at ≤ 0.01.
     pub p_higher: f64,
