@@ -197,11 +197,10 @@ impl Data {
 struct Confounders {
     inverse: [[f64; 4]; 4],
     beta: [f64; 4],
-    /// Per picked row: √weight, the weighted residual of the outcome, and the expected
-    /// outcome the weight came from.
-    root_weight: Vec<f64>,
-    residual_y: Vec<f64>,
+    /// Per picked row: the expected outcome (the weight is its inverse) and the outcome's
+    /// residual.
     expected: Vec<f64>,
+    residual: Vec<f64>,
     rss_y: f64,
     rows: usize,
 }
@@ -237,20 +236,17 @@ impl Confounders {
             .iter()
             .map(|&r| predict(&first, r).max(floor))
             .collect();
-        let root_weight: Vec<f64> = expected.iter().map(|e| 1.0 / e.sqrt()).collect();
         let (inverse, beta) = normal_equations(&|k| 1.0 / expected[k])?;
-        let residual_y: Vec<f64> = picks
+        let residual: Vec<f64> = picks
             .iter()
-            .enumerate()
-            .map(|(k, &r)| root_weight[k] * (data.y[r] - predict(&beta, r)))
+            .map(|&r| data.y[r] - predict(&beta, r))
             .collect();
-        let rss_y = residual_y.iter().map(|r| r * r).sum();
+        let rss_y = residual.iter().zip(&expected).map(|(r, e)| r * r / e).sum();
         Some(Confounders {
             inverse,
             beta,
-            root_weight,
-            residual_y,
             expected,
+            residual,
             rss_y,
             rows: picks.len(),
         })
@@ -260,39 +256,36 @@ impl Confounders {
     /// expected doses (a third fewer on a bad day is more pills than on a quiet one), so the
     /// day's exposure is its expected outcome: the window's fit is then the score test of a
     /// proportional change, which weighs the days the way Poisson counts carry information.
+    /// With exposure = expected and weight = 1/expected, the weighted sums Frisch–Waugh
+    /// needs collapse to plain ones: Σ w·x² = Σ expected, Σ w·x·z = Σ z and
+    /// Σ w·x·residual = Σ residual.
     fn add_day(&self, sums: &mut Sums, k: usize, z: &[f64; 4]) {
-        let exposure = self.expected[k];
-        let root_weight = self.root_weight[k];
-        let x = root_weight * exposure;
-        sums.exposure += exposure;
-        sums.weight += x * x;
-        sums.x_ry += x * self.residual_y[k];
-        for (i, value) in z.iter().enumerate() {
-            sums.zx[i] += x * root_weight * value;
-            sums.z[i] += value;
+        sums.expected += self.expected[k];
+        sums.residual += self.residual[k];
+        for (sum, value) in sums.z.iter_mut().zip(z) {
+            *sum += value;
         }
     }
 
     /// The fit of one window from the sums over its days; `None` when the window cannot be
     /// told apart from the confounders.
     fn fit(&self, window: &Sums) -> Option<Fit> {
-        let zx = window.zx;
-        let inverse_zx: [f64; 4] = std::array::from_fn(|i| dot(&self.inverse[i], &zx));
-        let x_resid = window.weight - dot(&zx, &inverse_zx);
-        if x_resid < 1e-9 || window.exposure <= 0.0 || self.rows <= 6 {
+        let inverse_z: [f64; 4] = std::array::from_fn(|i| dot(&self.inverse[i], &window.z));
+        let x_resid = window.expected - dot(&window.z, &inverse_z);
+        if x_resid < 1e-9 || window.expected <= 0.0 || self.rows <= 6 {
             return None;
         }
-        let b1 = window.x_ry / x_resid;
+        let b1 = window.residual / x_resid;
         let rss = (self.rss_y - b1 * b1 * x_resid).max(1e-12);
         let sigma2 = rss / (self.rows - 5) as f64;
         let z = b1 / (sigma2 / x_resid).sqrt();
         // The window's days as they would have been without it: the confounders' part of
         // the joint fit (β − b1·(Z'WZ)⁻¹Z'Wx, Frisch–Waugh again), summed over those days.
-        let without = dot(&window.z, &self.beta) - b1 * dot(&window.z, &inverse_zx);
+        let without = dot(&window.z, &self.beta) - b1 * dot(&window.z, &inverse_z);
         let change_percent = if without.abs() < 1e-9 {
             0.0
         } else {
-            100.0 * b1 * window.exposure / without
+            100.0 * b1 * window.expected / without
         };
         Some(Fit { z, change_percent })
     }
@@ -325,26 +318,21 @@ fn dot(a: &[f64; 4], b: &[f64; 4]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// What a window's fit needs from the days in it.
+/// What a window's fit needs from the days in it: the sums of their expected outcomes,
+/// outcome residuals and confounders.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sums {
-    /// Σ exposure, Σ (weighted exposure)², Σ weighted exposure × outcome residual,
-    /// Σ weighted exposure × confounders, Σ confounders.
-    exposure: f64,
-    weight: f64,
-    x_ry: f64,
-    zx: [f64; 4],
+    expected: f64,
+    residual: f64,
     z: [f64; 4],
 }
 
 impl Sums {
     fn add(&mut self, other: &Sums) {
-        self.exposure += other.exposure;
-        self.weight += other.weight;
-        self.x_ry += other.x_ry;
-        for i in 0..4 {
-            self.zx[i] += other.zx[i];
-            self.z[i] += other.z[i];
+        self.expected += other.expected;
+        self.residual += other.residual;
+        for (sum, value) in self.z.iter_mut().zip(other.z) {
+            *sum += value;
         }
     }
 }
