@@ -4,23 +4,26 @@
 //! person here can have relief that starts on the day of the massage or up to two days later
 //! and lasts 1 to 10 days, of any size (−50% to +20%), with massages booked in random weeks,
 //! fortnightly, in courses (four weekly sessions, then a month without) or *because* pain was
-//! high; pain that drifts for weeks; days not logged at all; or someone who logs only the
-//! bad days. Doses follow pain log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at
+//! high; pain that drifts for weeks; a pill habit that drifts for weeks whatever the pain;
+//! days not logged at all; or someone who logs only the bad days. Doses follow pain log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at
 //! pain 5, 4 at pain 8), not in the
 //! straight line the analysis fits, so the method is not checked on its own assumptions.
 //!
 //! `validation_table` runs the analysis on many such people per case and reports power,
 //! false alarms (either direction), the interval's coverage of the true change and the
-//! estimate's bias.
+//! estimate's bias, beside what the window known in advance and issue 9's reference
+//! (`reference`) reach on the same journals.
 
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Normal, Poisson};
 
-use super::lag_scan::{known_window_z, scan};
+use super::lag_scan::{known_window_z, scan, ALPHA_HIGHER, ALPHA_LOWER};
+use super::reference::extreme_z;
 use super::series::{daily, Journal, PainObservation};
 use super::simulate::record_doses;
+use super::stats::quantile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Booking {
@@ -63,6 +66,10 @@ pub struct Case {
     pub booking: Booking,
     /// Pain wanders for weeks on top of its day-to-day ups and downs.
     pub drift: bool,
+    /// The person's pill habit wanders for weeks (±25% for stretches), whatever the pain:
+    /// doses that stay high or low for weeks for reasons the journal does not hold, so the
+    /// days left over after pain is accounted for are autocorrelated.
+    pub habit_drift: bool,
     pub logging: Logging,
 }
 
@@ -75,6 +82,7 @@ impl Case {
             length: 7,
             booking,
             drift: false,
+            habit_drift: false,
             logging: Logging::Daily { missed: 0.1 },
         }
     }
@@ -123,13 +131,19 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
             .iter()
             .any(|&s| d >= s + case.onset && d < s + case.onset + case.length)
     };
+    // Its own stream, so the other cases draw exactly what they drew before it existed.
+    let mut habit_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4841_4249_5400);
+    let mut habit = 0.0;
     let mut journal = Journal::default();
     for (d, &level) in pain.iter().enumerate() {
+        if case.habit_drift {
+            habit = 0.97 * habit + 0.06 * habit_rng.sample(noise);
+        }
         let logged = match case.logging {
             Logging::Daily { missed } => !rng.gen_bool(missed),
             Logging::BadDaysOnly => level >= 6.0,
         };
-        let mut rate = 0.8 * (0.2 * level).exp();
+        let mut rate = 0.8 * (0.2 * level + habit).exp();
         if relieved(d) {
             rate *= 1.0 + case.effect;
         }
@@ -168,6 +182,39 @@ pub struct Outcome {
     /// two-sided 5% (`|z| ≥ 1.96`, in the effect's direction): the ceiling for any search
     /// that has to find the window.
     pub known_window: usize,
+    /// Runs in which issue 9's reference (`reference`: a Poisson fit per window, the most
+    /// extreme taken, its critical values from simulated people without an effect) says
+    /// lower / higher.
+    pub reference_lower: usize,
+    pub reference_higher: usize,
+}
+
+/// The reference's critical values for journals of one length: the lowest window's `z` at
+/// or below `lower` is "lower" (4% of journals without an effect), the highest at or above
+/// `higher` is "higher" (1%), the same split as the search.
+#[derive(Debug, Clone, Copy)]
+pub struct Critical {
+    pub lower: f64,
+    pub higher: f64,
+}
+
+/// The reference's critical values for `weeks`, from `runs` journals without an effect
+/// (random weeks, a tenth of days missed) on seeds no validated case uses.
+pub fn reference_critical(weeks: usize, runs: usize) -> Critical {
+    let start = NaiveDate::from_isoywd_opt(2025, 2, chrono::Weekday::Mon).expect("a Monday");
+    let case = Case::null(weeks, Booking::RandomWeeks);
+    let (mut lows, mut highs) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let days = daily(&generate(&case, 900_000 + run as u64, start), None, None);
+        if let Some((low, high)) = extreme_z(&days, |d| d.doses) {
+            lows.push(low);
+            highs.push(high);
+        }
+    }
+    Critical {
+        lower: quantile(&mut lows, ALPHA_LOWER),
+        higher: quantile(&mut highs, 1.0 - ALPHA_HIGHER),
+    }
 }
 
 impl Outcome {
@@ -185,7 +232,8 @@ impl Outcome {
 }
 
 /// Runs the dose analysis on `runs` journals of `case` (seeds `first_seed`…).
-pub fn evaluate(case: &Case, runs: usize, first_seed: u64) -> Outcome {
+/// With `reference`, issue 9's reference is run on the same journals too.
+pub fn evaluate(case: &Case, runs: usize, first_seed: u64, reference: Option<Critical>) -> Outcome {
     let start = NaiveDate::from_isoywd_opt(2025, 2, chrono::Weekday::Mon).expect("a Monday");
     let mut outcome = Outcome::default();
     for run in 0..runs {
@@ -195,6 +243,15 @@ pub fn evaluate(case: &Case, runs: usize, first_seed: u64) -> Outcome {
         if let Some(z) = known_window_z(&days, |d| d.doses, case.onset, case.length) {
             if z.abs() >= 1.96 && (case.effect == 0.0 || (z < 0.0) == (case.effect < 0.0)) {
                 outcome.known_window += 1;
+            }
+        }
+        if let Some(critical) = reference {
+            if let Some((low, high)) = extreme_z(&days, |d| d.doses) {
+                if low <= critical.lower {
+                    outcome.reference_lower += 1;
+                } else if high >= critical.higher {
+                    outcome.reference_higher += 1;
+                }
             }
         }
         let Some(result) = scan(&days, |d| d.doses) else {
@@ -235,6 +292,13 @@ pub fn cases() -> Vec<(String, Case)> {
             format!("{weeks} w, no effect, drifting pain"),
             Case {
                 drift: true,
+                ..Case::null(weeks, Booking::RandomWeeks)
+            },
+        ));
+        cases.push((
+            format!("{weeks} w, no effect, pill habit drifting for weeks"),
+            Case {
+                habit_drift: true,
                 ..Case::null(weeks, Booking::RandomWeeks)
             },
         ));
@@ -288,15 +352,23 @@ pub fn cases() -> Vec<(String, Case)> {
     cases
 }
 
+/// Journals without an effect per length that set the reference's critical values: at 4%,
+/// 1,000 put about 40 journals beyond the lower one.
+const REFERENCE_CALIBRATION_RUNS: usize = 1_000;
+
 /// The validation table (markdown): `runs` journals per case.
 pub fn validation_table(runs: usize) -> String {
     let mut out = String::from(
-        "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance |\n|---|---|---|---|---|---|---|\n",
+        "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
     );
+    let mut critical = std::collections::BTreeMap::new();
     for (name, case) in cases() {
-        let o = evaluate(&case, runs, 10_000);
+        let reference = *critical
+            .entry(case.weeks)
+            .or_insert_with(|| reference_critical(case.weeks, REFERENCE_CALIBRATION_RUNS));
+        let o = evaluate(&case, runs, 10_000, Some(reference));
         out.push_str(&format!(
-            "| {name} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {:.0}% |\n",
+            "| {name} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {:.0}% | {:.0}% / {:.0}% |\n",
             100.0 * o.share(o.lower),
             100.0 * o.share(o.higher),
             100.0 * o.share(o.not_enough),
@@ -304,6 +376,8 @@ pub fn validation_table(runs: usize) -> String {
                 .map_or("–".into(), |c| format!("{:.0}%", 100.0 * c)),
             o.bias().map_or("–".into(), |b| format!("{b:+.1}")),
             100.0 * o.share(o.known_window),
+            100.0 * o.share(o.reference_lower),
+            100.0 * o.share(o.reference_higher),
         ));
     }
     out
@@ -332,7 +406,7 @@ pub fn check(runs: usize) -> Result<String, String> {
         if !is_null && !long_drop {
             continue;
         }
-        let o = evaluate(&case, runs, 50_000);
+        let o = evaluate(&case, runs, 50_000, None);
         if is_null {
             let rate = o.share(o.lower + o.higher);
             alarms += o.lower + o.higher;

@@ -462,12 +462,10 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
         tail_chance(&highs, observed.highest.1.z),
     );
     // The window shown: the one in the direction found, if one is; else the clearer.
-    let pick = if p_lower <= ALPHA_LOWER {
-        Pick::Lowest
-    } else if p_higher <= ALPHA_HIGHER {
-        Pick::Highest
-    } else {
-        Pick::Clearest
+    let pick = match verdict(p_lower, p_higher) {
+        Some(true) => Pick::Lowest,
+        Some(false) => Pick::Highest,
+        None => Pick::Clearest,
     };
     let (window, fit) = observed.pick(pick);
 
@@ -541,13 +539,19 @@ impl LagScan {
     /// is, a different question from whether any window differs, and requiring both cost a
     /// third of the power (measured on `family`) for false alarms far below 5%.
     pub fn lower(&self) -> Option<bool> {
-        if self.p_lower <= ALPHA_LOWER {
-            Some(true)
-        } else if self.p_higher <= ALPHA_HIGHER {
-            Some(false)
-        } else {
-            None
-        }
+        verdict(self.p_lower, self.p_higher)
+    }
+}
+
+/// "Lower" (`Some(true)`) at `p_lower` ≤ [`ALPHA_LOWER`], else "higher" at `p_higher` ≤
+/// [`ALPHA_HIGHER`], else no clear difference.
+fn verdict(p_lower: f64, p_higher: f64) -> Option<bool> {
+    if p_lower <= ALPHA_LOWER {
+        Some(true)
+    } else if p_higher <= ALPHA_HIGHER {
+        Some(false)
+    } else {
+        None
     }
 }
 
