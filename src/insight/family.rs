@@ -5,8 +5,8 @@
 //! and lasts 1 to 10 days, of any size (−50% to +20%), with massages booked in random weeks,
 //! fortnightly, in courses (four weekly sessions, then a month without) or *because* pain was
 //! high; pain that drifts for weeks; a pill habit that drifts for weeks whatever the pain;
-//! days not logged at all; or someone who logs only the bad days. Doses follow pain log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at
-//! pain 5, 4 at pain 8), not in the
+//! days not logged at all; or someone who logs only the bad days. Doses follow pain
+//! log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at pain 5, 4 at pain 8), not in the
 //! straight line the analysis fits, so the method is not checked on its own assumptions.
 //!
 //! `validation_table` runs the analysis on many such people per case and reports power,

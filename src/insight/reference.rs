@@ -36,11 +36,13 @@ pub fn extreme_z(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<(f64, f6
     let y: Vec<f64> = used.iter().map(|u| u.2).collect();
     let mut extremes: Option<(f64, f64)> = None;
     for onset in 0..=MAX_ONSET {
+        let lags: Vec<Option<usize>> = used.iter().map(|&(t, _, _)| since(t, onset)).collect();
         for length in 1..=MAX_LENGTH {
             let rows: Vec<[f64; 4]> = used
                 .iter()
-                .map(|&(t, pain, _)| {
-                    let in_window = since(t, onset).is_some_and(|d| d < length);
+                .zip(&lags)
+                .map(|(&(t, pain, _), lag)| {
+                    let in_window = lag.is_some_and(|d| d < length);
                     [1.0, pain, t as f64 / 182.0, f64::from(u8::from(in_window))]
                 })
                 .collect();
