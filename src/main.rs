@@ -66,6 +66,10 @@ enum Command {
         /// With --family: check the bars the CI holds the method to; exit 1 below them.
         #[arg(long)]
         check: bool,
+        /// With --family: only the cases whose name holds this text (e.g. "no effect" for
+        /// the null cases, to run them with many journals).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
             runs,
             family: true,
             check: true,
+            ..
         } => {
             return match pain_journal::insight::family::check(runs) {
                 Ok(report) => {
@@ -94,9 +99,11 @@ fn main() -> ExitCode {
                 }
             };
         }
-        Command::ValidateInsight { runs, family, .. } => {
+        Command::ValidateInsight {
+            runs, family, only, ..
+        } => {
             let table = if family {
-                pain_journal::insight::family::validation_table(runs)
+                pain_journal::insight::family::validation_table(runs, only.as_deref())
             } else {
                 pain_journal::insight::simulate::validation_table(runs)
             };

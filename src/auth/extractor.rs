@@ -282,6 +282,9 @@ impl PatientToken {
     /// reserving `count` change numbers for this patient (the user's row lock, STYLE 12). The
     /// same statement checks the session and the role, so a write makes no separate trip for
     /// them; when it reserves nothing, `work` never runs and the answer says why (401 / 403).
+    /// On SQLite the session is also checked before the transaction: the database has one
+    /// writer, so a signed-out token would otherwise queue for the writer's turn, hold it for
+    /// its refusal and make every live writer behind it wait.
     pub async fn write<T, F>(self, state: &AppState, count: i64, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn, &UserId, Reservation) -> Result<T, ApiError> + Send + 'static,
@@ -292,6 +295,9 @@ impl PatientToken {
         } = self;
         state
             .db(move |conn| {
+                if matches!(conn, DbConn::Sqlite(_)) {
+                    require_patient(live_role(conn, &user_id, &session)?)?;
+                }
                 conn.write_transaction(|conn| {
                     let reserved =
                         change_seq::reserve_for_patient_session(conn, &user_id, &session, count)?;

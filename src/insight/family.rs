@@ -356,13 +356,17 @@ pub fn cases() -> Vec<(String, Case)> {
 /// 1,000 put about 40 journals beyond the lower one.
 const REFERENCE_CALIBRATION_RUNS: usize = 1_000;
 
-/// The validation table (markdown): `runs` journals per case.
-pub fn validation_table(runs: usize) -> String {
+/// The validation table (markdown): `runs` journals per case; with `only`, just the cases
+/// whose name holds that text.
+pub fn validation_table(runs: usize, only: Option<&str>) -> String {
     let mut out = String::from(
         "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut critical = std::collections::BTreeMap::new();
     for (name, case) in cases() {
+        if only.is_some_and(|text| !name.contains(text)) {
+            continue;
+        }
         let reference = *critical
             .entry(case.weeks)
             .or_insert_with(|| reference_critical(case.weeks, REFERENCE_CALIBRATION_RUNS));

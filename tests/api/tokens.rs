@@ -6,13 +6,14 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
 use crate::both_engines;
-use crate::helpers::{assert_problem, TestApp, JWT_SECRET, PASSWORD};
+use crate::helpers::{assert_problem, Engine, TestApp, JWT_SECRET, PASSWORD};
 
 both_engines!(
     refresh_rotates_and_the_old_token_stops_working,
     reusing_a_rotated_refresh_token_revokes_the_whole_family,
     logout_ends_the_session_at_once,
     a_signed_out_session_neither_reads_nor_writes_the_journal,
+    a_signed_out_write_does_not_wait_for_the_writer,
     forged_and_broken_access_tokens_are_refused,
     a_token_never_acts_for_another_user,
     unknown_email_and_wrong_password_answer_alike,
@@ -101,6 +102,75 @@ async fn logout_ends_the_session_at_once(app: TestApp) {
         .post_json("/v1/auth/logout", &json!({"refresh_token": "nope"}))
         .await;
     assert_eq!(unknown.status(), 204);
+}
+
+/// A signed-out token is refused without queueing behind the writer: on SQLite every write
+/// of the server takes one writer's turn, so a refused token that queued would hold that
+/// turn and delay every live writer (and wait for all of them). Here another connection
+/// holds the writer's lock (SQLite) or the person's row (PostgreSQL): the signed-out write is
+/// answered at once, the live one waits for the lock and then lands.
+async fn a_signed_out_write_does_not_wait_for_the_writer(app: TestApp) {
+    use diesel::RunQueryDsl;
+
+    let (ann, phone) = app.user("ann@example.com").await;
+    let tablet = app.login("ann@example.com", "tablet").await;
+    app.post_json("/v1/auth/logout", &json!({"refresh_token": phone.refresh}))
+        .await;
+
+    let mut holder = app.db();
+    let hold = match app.engine {
+        Engine::Sqlite => vec!["BEGIN IMMEDIATE".to_owned()],
+        Engine::Postgres => vec![
+            "BEGIN".to_owned(),
+            format!(
+                "SELECT id FROM users WHERE id = '{}' FOR UPDATE",
+                ann["id"].as_str().unwrap()
+            ),
+        ],
+    };
+    for statement in hold {
+        diesel::sql_query(statement).execute(&mut *holder).unwrap();
+    }
+
+    let entry = |id: &str| json!({"id": id, "recorded_at": "2026-11-02T09:00:00Z", "intensity": 5});
+    let live = {
+        let (client, url, token, body) = (
+            app.client.clone(),
+            app.url("/v1/pain-entries"),
+            tablet.access.clone(),
+            entry("live"),
+        );
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    let refused = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        app.post_auth("/v1/pain-entries", &phone.access, &entry("gone")),
+    )
+    .await
+    .expect("a signed-out write is answered while the writer's lock is held");
+    assert_problem(refused, 401).await;
+    // The lock is real: the live write is still waiting for it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!live.is_finished());
+
+    diesel::sql_query("ROLLBACK").execute(&mut *holder).unwrap();
+    assert_eq!(live.await.unwrap().status(), 201);
+    let stored = app.get_json("/v1/pain-entries", &tablet.access).await;
+    let ids: Vec<&str> = stored["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["live"]);
 }
 
 /// The journal routes check the session inside their own database work (`PatientToken`):
