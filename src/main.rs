@@ -66,9 +66,9 @@ enum Command {
         /// With --family: check the bars the CI holds the method to; exit 1 below them.
         #[arg(long)]
         check: bool,
-        /// With --family: only the cases whose name holds this text (e.g. "no effect" for
-        /// the null cases, to run them with many journals).
-        #[arg(long)]
+        /// With --family: only the cases whose name holds this text from the start of a word
+        /// (e.g. "no effect" for the null cases, to run them with many journals).
+        #[arg(long, requires = "family", conflicts_with = "check")]
         only: Option<String>,
     },
 }

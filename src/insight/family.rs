@@ -356,15 +356,22 @@ pub fn cases() -> Vec<(String, Case)> {
 /// 1,000 put about 40 journals beyond the lower one.
 const REFERENCE_CALIBRATION_RUNS: usize = 1_000;
 
+/// Whether the case `name` holds `text` starting at a word, so that "6 w" picks the 6-week
+/// case and not every "26 w" one.
+fn names(name: &str, text: &str) -> bool {
+    name.match_indices(text)
+        .any(|(at, _)| !name[..at].ends_with(|c: char| c.is_alphanumeric()))
+}
+
 /// The validation table (markdown): `runs` journals per case; with `only`, just the cases
-/// whose name holds that text.
+/// whose name holds that text (from the start of a word).
 pub fn validation_table(runs: usize, only: Option<&str>) -> String {
     let mut out = String::from(
         "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut critical = std::collections::BTreeMap::new();
     for (name, case) in cases() {
-        if only.is_some_and(|text| !name.contains(text)) {
+        if only.is_some_and(|text| !names(&name, text)) {
             continue;
         }
         let reference = *critical
@@ -445,5 +452,19 @@ pub fn check(runs: usize) -> Result<String, String> {
             "{report}\nbelow the bars:\n{}",
             failures.join("\n")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn a_case_is_picked_by_text_that_starts_a_word() {
+        assert!(names("6 w, −33% days 1–5", "6 w"));
+        assert!(!names("26 w, −33% days 1–5", "6 w"));
+        assert!(names("26 w, no effect, courses", "no effect"));
+        assert!(names("26 w, no effect, courses", "26 w, no"));
+        assert!(!names("26 w, no effect, courses", "effects"));
     }
 }
