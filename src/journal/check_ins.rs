@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::instant::Instant;
 use super::{
     cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
     RowMeta,
@@ -44,7 +45,8 @@ pub struct CheckInInput {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckIn {
     pub id: String,
-    pub answered_at: String,
+    #[schema(value_type = String)]
+    pub answered_at: Instant,
     #[schema(value_type = String, format = Date)]
     pub local_date: chrono::NaiveDate,
     pub kind: String,
@@ -52,8 +54,10 @@ pub struct CheckIn {
     /// PEG: mean of the items (0–10). ODI: percent disability (0–100).
     pub score: f64,
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String)]
+    pub created_at: Instant,
+    #[schema(value_type = String)]
+    pub updated_at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,14 +176,14 @@ impl Resource for CheckIns {
     fn view(row: &CheckInRow) -> CheckIn {
         CheckIn {
             id: row.id.clone(),
-            answered_at: rfc3339(row.answered_at),
+            answered_at: Instant(row.answered_at),
             local_date: row.local_date,
             kind: row.kind.clone(),
             items: serde_json::from_str(&row.items).unwrap_or_default(),
             score: row.score,
             version: row.version,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: Instant(row.created_at),
+            updated_at: Instant(row.updated_at),
         }
     }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::instant::Instant;
 use super::{
     cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
     RowMeta,
@@ -79,7 +80,8 @@ pub struct MassageSessionInput {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MassageSession {
     pub id: String,
-    pub started_at: String,
+    #[schema(value_type = String)]
+    pub started_at: Instant,
     #[schema(value_type = String, format = Date)]
     pub local_date: chrono::NaiveDate,
     pub duration_min: i32,
@@ -92,8 +94,10 @@ pub struct MassageSession {
     pub soreness_next_day: Option<i32>,
     pub notes: Option<String>,
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String)]
+    pub created_at: Instant,
+    #[schema(value_type = String)]
+    pub updated_at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +246,7 @@ impl Resource for MassageSessions {
     fn view(row: &MassageSessionRow) -> MassageSession {
         MassageSession {
             id: row.id.clone(),
-            started_at: rfc3339(row.started_at),
+            started_at: Instant(row.started_at),
             local_date: row.local_date,
             duration_min: row.duration_min,
             kind: row.kind.clone(),
@@ -254,8 +258,8 @@ impl Resource for MassageSessions {
             soreness_next_day: row.soreness_next_day,
             notes: row.notes.clone(),
             version: row.version,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: Instant(row.created_at),
+            updated_at: Instant(row.updated_at),
         }
     }
 

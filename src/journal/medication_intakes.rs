@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::instant::Instant;
 use super::medications::dose_facts;
 use super::{
     cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
@@ -47,7 +48,8 @@ pub struct MedicationIntakeInput {
 pub struct MedicationIntake {
     pub id: String,
     pub medication_id: String,
-    pub taken_at: String,
+    #[schema(value_type = String)]
+    pub taken_at: Instant,
     #[schema(value_type = String, format = Date)]
     pub local_date: chrono::NaiveDate,
     pub quantity: f64,
@@ -59,8 +61,10 @@ pub struct MedicationIntake {
     /// The conversion table `mme` was computed with, e.g. `cdc-2022`.
     pub mme_table: Option<String>,
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String)]
+    pub created_at: Instant,
+    #[schema(value_type = String)]
+    pub updated_at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,7 +215,7 @@ impl Resource for MedicationIntakes {
         MedicationIntake {
             id: row.id.clone(),
             medication_id: row.medication_id.clone(),
-            taken_at: rfc3339(row.taken_at),
+            taken_at: Instant(row.taken_at),
             local_date: row.local_date,
             quantity: row.quantity,
             notes: row.notes.clone(),
@@ -219,8 +223,8 @@ impl Resource for MedicationIntakes {
             mme: row.mme,
             mme_table: row.mme_table.clone(),
             version: row.version,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: Instant(row.created_at),
+            updated_at: Instant(row.updated_at),
         }
     }
 

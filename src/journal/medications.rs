@@ -4,8 +4,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::instant::Instant;
 use super::medication_intakes::MedicationIntakes;
-use super::{delegate_queries, rfc3339, unreadable, Resource, RowMeta};
+use super::{delegate_queries, unreadable, Resource, RowMeta};
 use crate::db::journal::medication_intakes as intakes_table;
 use crate::db::journal::medications::{self as table, MedicationRow};
 use crate::db::{change_seq, DbConn};
@@ -77,8 +78,10 @@ pub struct Medication {
     pub form: String,
     pub active: bool,
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String)]
+    pub created_at: Instant,
+    #[schema(value_type = String)]
+    pub updated_at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -285,8 +288,8 @@ impl Resource for Medications {
             form: row.form.clone(),
             active: row.active,
             version: row.version,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: Instant(row.created_at),
+            updated_at: Instant(row.updated_at),
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod check_ins;
 pub mod days;
+pub mod instant;
 pub mod massage_sessions;
 pub mod medication_intakes;
 pub mod medications;
@@ -492,7 +493,5 @@ pub fn cleared_date() -> chrono::NaiveDate {
 
 /// An instant as the API shows it: RFC 3339 in UTC.
 pub fn rfc3339(instant: NaiveDateTime) -> String {
-    instant
-        .and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    instant::Instant(instant).text()
 }

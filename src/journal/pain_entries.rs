@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::instant::Instant;
 use super::{
     cleared_date, cleared_instant, delegate_queries, local_date_for, rfc3339, unreadable, Resource,
     RowMeta,
@@ -72,7 +73,8 @@ pub struct PainEntryInput {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PainEntry {
     pub id: String,
-    pub recorded_at: String,
+    #[schema(value_type = String)]
+    pub recorded_at: Instant,
     /// The user's calendar day of `recorded_at`, fixed when recorded.
     #[schema(value_type = String, format = Date)]
     pub local_date: chrono::NaiveDate,
@@ -85,8 +87,10 @@ pub struct PainEntry {
     pub notes: Option<String>,
     /// The user's change number of the last write.
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String)]
+    pub created_at: Instant,
+    #[schema(value_type = String)]
+    pub updated_at: Instant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,7 +213,7 @@ impl Resource for PainEntries {
     fn view(row: &PainEntryRow) -> PainEntry {
         PainEntry {
             id: row.id.clone(),
-            recorded_at: rfc3339(row.recorded_at),
+            recorded_at: Instant(row.recorded_at),
             local_date: row.local_date,
             intensity: row.intensity,
             back_pain: row.back_pain,
@@ -219,8 +223,8 @@ impl Resource for PainEntries {
             triggers: json_to_strings(&row.triggers),
             notes: row.notes.clone(),
             version: row.version,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: Instant(row.created_at),
+            updated_at: Instant(row.updated_at),
         }
     }
 

@@ -32,6 +32,7 @@ use super::export::JournalTables;
 use crate::auth::accounts::Profile;
 use crate::error::ApiError;
 use crate::journal::check_ins::CheckIn;
+use crate::journal::instant::Instant;
 use crate::journal::massage_sessions::MassageSession;
 use crate::journal::medication_intakes::MedicationIntake;
 use crate::journal::medications::Medication;
@@ -98,7 +99,7 @@ struct Observation {
     category: Vec<Concept>,
     code: Concept,
     subject: Reference,
-    effective_date_time: String,
+    effective_date_time: Instant,
     #[serde(skip_serializing_if = "Option::is_none")]
     value_integer: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,7 +119,7 @@ struct MedicationStatement {
     category: Concept,
     medication_codeable_concept: Concept,
     subject: Reference,
-    effective_date_time: String,
+    effective_date_time: Instant,
     date_asserted: String,
     information_source: Reference,
     dosage: Vec<Dosage>,
@@ -189,8 +190,8 @@ struct Quantity {
 
 #[derive(Debug, Serialize)]
 struct Period {
-    start: String,
-    end: String,
+    start: Instant,
+    end: Instant,
 }
 
 #[derive(Debug, Serialize)]
@@ -254,7 +255,7 @@ pub fn bundle(
         );
     }
     for session in rows::<MassageSession>(&journal.massage_sessions)? {
-        out.massage(&session)?;
+        out.massage(&session);
     }
     for check_in in rows::<CheckIn>(&journal.check_ins)? {
         out.check_in(&check_in);
@@ -361,7 +362,7 @@ impl Builder<'_> {
                     },
                 },
                 subject: self.subject(),
-                effective_date_time: entry.recorded_at.clone(),
+                effective_date_time: entry.recorded_at,
                 value_integer: Some(value),
                 value_quantity: None,
                 body_site: site.map(|(code, name)| Concept {
@@ -429,7 +430,7 @@ impl Builder<'_> {
                 text: name,
             },
             subject: self.subject(),
-            effective_date_time: intake.taken_at.clone(),
+            effective_date_time: intake.taken_at,
             date_asserted: asserted.to_owned(),
             information_source: self.subject(),
             dosage: vec![Dosage {
@@ -450,10 +451,9 @@ impl Builder<'_> {
         });
     }
 
-    fn massage(&mut self, session: &MassageSession) -> Result<(), ApiError> {
-        let start = chrono::DateTime::parse_from_rfc3339(&session.started_at)
-            .map_err(ApiError::internal)?;
-        let end = start + chrono::Duration::minutes(session.duration_min.into());
+    fn massage(&mut self, session: &MassageSession) {
+        let start = session.started_at;
+        let end = Instant(start.0 + chrono::Duration::minutes(session.duration_min.into()));
         let mut notes = Vec::new();
         if let Some(therapist) = &session.therapist {
             notes.push(note(format!("Therapist: {therapist}")));
@@ -485,18 +485,12 @@ impl Builder<'_> {
                 text: format!("Massage ({})", session.kind),
             },
             subject: self.subject(),
-            performed_period: Period {
-                start: session.started_at.clone(),
-                end: end
-                    .with_timezone(&chrono::Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            },
+            performed_period: Period { start, end },
             note: notes,
         };
         self.add("massage_sessions", &session.id, |id| {
             Resource::Procedure(Procedure { id, ..procedure })
         });
-        Ok(())
     }
 
     fn check_in(&mut self, check_in: &CheckIn) {
@@ -524,7 +518,7 @@ impl Builder<'_> {
                 text: text.into(),
             },
             subject: self.subject(),
-            effective_date_time: check_in.answered_at.clone(),
+            effective_date_time: check_in.answered_at,
             value_integer: None,
             value_quantity: Some(Quantity {
                 value: check_in.score,
