@@ -114,6 +114,16 @@ macro_rules! plans_of {
                 ));
             }
         }
+        // The unfiltered first page runs as a statement of its own fixed shape: it must be
+        // the very statement the boxed query builds for it.
+        let first_page = plan_of($conn, t::first_page_query_pg(&patient, 101));
+        let unfiltered = ListFilter::default();
+        let boxed = plan_of(
+            $conn,
+            t::list_query_pg(&user, Some(&patient), &unfiltered, 101),
+        );
+        assert_eq!(first_page, boxed, "{}", stringify!($table));
+        $plans.push(first_page);
         for (since, everything_live) in [(0, false), (5, false), (5, true)] {
             $plans.push(plan_of(
                 $conn,
@@ -140,7 +150,7 @@ async fn journal_queries_use_indexes_that_start_with_user_id() {
     plans_of!(&mut conn, plans, medication_intakes);
     plans_of!(&mut conn, plans, massage_sessions);
     plans_of!(&mut conn, plans, check_ins);
-    assert_eq!(plans.len(), 5 * (4 * 2 + 3));
+    assert_eq!(plans.len(), 5 * (4 * 2 + 1 + 3));
 
     // The check itself can fail: a query that ignores the owner scans the table.
     let unowned = sql_plan(&mut conn, "SELECT * FROM pain_entries WHERE intensity = 5");
@@ -276,6 +286,13 @@ macro_rules! sqlite_lists_of {
                 $queries.push((stringify!($table), sql));
             }
         }
+        // The unfiltered first page's own fixed-shape statement is the boxed one's.
+        let first_page = t::first_page_query_sqlite(&patient, 51);
+        let first_page = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&first_page).to_string();
+        let unfiltered = ListFilter::default();
+        let boxed = t::list_query_sqlite(&user, Some(&patient), &unfiltered, 51);
+        let boxed = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&boxed).to_string();
+        assert_eq!(first_page, boxed, "{}", stringify!($table));
     }};
 }
 
