@@ -1,6 +1,6 @@
 //! An instant as the API shows it: RFC 3339 in UTC, written straight into the answer.
 
-use std::fmt::{self, Write};
+use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -93,16 +93,6 @@ impl<'de> Deserialize<'de> for Instant {
         DateTime::parse_from_rfc3339(&text)
             .map(|instant| Instant(instant.naive_utc()))
             .map_err(serde::de::Error::custom)
-    }
-}
-
-impl Instant {
-    /// The text [`Display`](fmt::Display) writes, for the places that keep it as a string.
-    pub fn text(self) -> String {
-        let mut text = String::with_capacity(30);
-        // Writing into a String cannot fail.
-        let _ = write!(text, "{self}");
-        text
     }
 }
 

@@ -493,5 +493,5 @@ pub fn cleared_date() -> chrono::NaiveDate {
 
 /// An instant as the API shows it: RFC 3339 in UTC.
 pub fn rfc3339(instant: NaiveDateTime) -> String {
-    instant::Instant(instant).text()
+    instant::Instant(instant).to_string()
 }
