@@ -17,6 +17,9 @@ SCHEMATHESIS_VERSION=4.32.5
 # Pinned too: hypothesis 6.170.17 (pulled in unpinned on 2026-12-01) parses schemathesis's whole
 # coverage module to describe a filter lambda, and CPython 3.11.7's parser failed there with
 # "AST constructor recursion depth mismatch" (a runtime error of the tool, not the API).
+# The same error came back with this version on 2026-12-03: CPython 3.11's parser keeps its
+# recursion depth per interpreter, not per thread, so two workers describing lambdas at once
+# trip it. One worker (`--workers 1` below) parses on one thread only.
 HYPOTHESIS_VERSION=6.150.0
 VENV="${SCHEMATHESIS_VENV:-target/schemathesis-venv}"
 PASSWORD='schemathesis fuzzing passphrase'
@@ -73,7 +76,7 @@ fuzz() {
       --header "Authorization: Bearer $token" \
       --seed "$seed" \
       --max-examples "${MAX_EXAMPLES:-40}" \
-      --workers 2 \
+      --workers 1 \
       --request-timeout 30 \
       --exclude-operation-id logout \
       --exclude-operation-id delete_me \
