@@ -49,6 +49,26 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` with `$engine` bound to the engine's own connection (`PgConnection` or
+/// `SqliteConnection`); the body is compiled once per engine, so a query built in it is typed
+/// for that engine.
+///
+/// For statements run on every request. Through the `MultiConnection` a statement is wrapped
+/// in a form that writes its whole SQL text each time diesel walks it, twice per execution
+/// (the prepared-statement cache check and the bind collection), whether or not its shape is
+/// fixed: 9% of a list's instructions (callgrind, `benches/instructions.sh`). On the engine's
+/// own connection a statement of fixed shape is found in the cache by its type and only its
+/// values are collected.
+macro_rules! on_engine {
+    ($conn:expr, |$engine:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($engine) => $body,
+            $crate::db::DbConn::Sqlite($engine) => $body,
+        }
+    };
+}
+pub(crate) use on_engine;
+
 pub type Pool = diesel::r2d2::Pool<Manager>;
 pub type PooledConn = diesel::r2d2::PooledConnection<Manager>;
 

@@ -160,12 +160,14 @@ pub fn live_role(
     user_id: &UserId,
     family_id: &SessionFamilyId,
 ) -> QueryResult<Option<String>> {
-    users::table
-        .filter(users::id.eq(user_id.as_str()))
-        .filter(is_live(user_id.as_str(), family_id.as_str()))
-        .select(users::role)
-        .first(conn)
-        .optional()
+    crate::db::on_engine!(conn, |engine| {
+        users::table
+            .filter(users::id.eq(user_id.as_str()))
+            .filter(is_live(user_id.as_str(), family_id.as_str()))
+            .select(users::role)
+            .first(engine)
+            .optional()
+    })
 }
 
 /// The token each signed-in device holds now: one row per live family.

@@ -62,11 +62,13 @@ pub fn live_patient_change_seq(
     patient: &PatientSession,
 ) -> QueryResult<Option<i64>> {
     let (user_id, family_id) = (patient.user_id.as_str(), patient.session.as_str());
-    users::table
-        .filter(is_live_patient(user_id, family_id))
-        .select(users::change_seq)
-        .first(conn)
-        .optional()
+    crate::db::on_engine!(conn, |engine| {
+        users::table
+            .filter(is_live_patient(user_id, family_id))
+            .select(users::change_seq)
+            .first(engine)
+            .optional()
+    })
 }
 
 /// The names these accounts show to others (display name, else email), by id, in one

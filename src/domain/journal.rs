@@ -123,6 +123,10 @@ pub fn set_to_json<T>(set: &BTreeSet<T>, as_str: impl Fn(&T) -> &'static str) ->
 
 /// Reads a stored JSON array of strings (written by [`set_to_json`]).
 pub fn json_to_strings(json: &str) -> Vec<String> {
+    if json == "[]" {
+        // Most stored sets are empty; a list shows three per row.
+        return Vec::new();
+    }
     serde_json::from_str(json).unwrap_or_default()
 }
 

@@ -48,6 +48,7 @@ pub struct CheckIn {
     #[schema(value_type = String)]
     pub answered_at: Instant,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "super::instant::serialize_date")]
     pub local_date: chrono::NaiveDate,
     pub kind: String,
     pub items: Vec<Option<i64>>,

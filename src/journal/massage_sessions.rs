@@ -83,6 +83,7 @@ pub struct MassageSession {
     #[schema(value_type = String)]
     pub started_at: Instant,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "super::instant::serialize_date")]
     pub local_date: chrono::NaiveDate,
     pub duration_min: i32,
     pub kind: String,

@@ -51,6 +51,7 @@ pub struct MedicationIntake {
     #[schema(value_type = String)]
     pub taken_at: Instant,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "super::instant::serialize_date")]
     pub local_date: chrono::NaiveDate,
     pub quantity: f64,
     pub notes: Option<String>,

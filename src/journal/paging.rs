@@ -62,6 +62,20 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T: serde::Serialize> Page<T> {
+    /// The page as a 200 JSON answer, written into a buffer sized for it up front: serde_json's
+    /// own starts at 128 bytes and grows by doubling, copying a page of 50 rows about twelve
+    /// times on the way.
+    pub fn into_response(self) -> Result<actix_web::HttpResponse, ApiError> {
+        const BYTES_PER_ROW: usize = 512;
+        let mut body = Vec::with_capacity(64 + BYTES_PER_ROW * self.items.len());
+        serde_json::to_writer(&mut body, &self).map_err(ApiError::internal)?;
+        Ok(actix_web::HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(body))
+    }
+}
+
 impl<T> crate::auth::Found for Page<T> {
     fn is_nothing(&self) -> bool {
         self.items.is_empty()

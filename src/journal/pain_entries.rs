@@ -77,6 +77,7 @@ pub struct PainEntry {
     pub recorded_at: Instant,
     /// The user's calendar day of `recorded_at`, fixed when recorded.
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "super::instant::serialize_date")]
     pub local_date: chrono::NaiveDate,
     pub intensity: i32,
     pub back_pain: Option<i32>,

@@ -58,8 +58,9 @@ macro_rules! journal_routes {
                 user: PatientToken,
                 query: web::Query<$params>,
             ) -> Result<HttpResponse, ApiError> {
-                let page = journal::list::<$resource>(&state, user, query.into_inner().into()).await?;
-                Ok(HttpResponse::Ok().json(page))
+                journal::list::<$resource>(&state, user, query.into_inner().into())
+                    .await?
+                    .into_response()
             }
 
             #[doc = concat!("Record ", $what, ". Sending the same id and values again answers the stored one (200).")]

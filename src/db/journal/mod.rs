@@ -40,12 +40,14 @@ macro_rules! journal_queries {
 
         /// The row with this id, live or tombstone.
         pub fn find(conn: &mut DbConn, user_id: &UserId, id: &str) -> QueryResult<Option<$row>> {
-            $table::table
-                .filter($table::user_id.eq(user_id.as_str()))
-                .filter($table::id.eq(id))
-                .select($table::all_columns)
-                .first(conn)
-                .optional()
+            crate::db::on_engine!(conn, |engine| {
+                $table::table
+                    .filter($table::user_id.eq(user_id.as_str()))
+                    .filter($table::id.eq(id))
+                    .select($table::all_columns)
+                    .first(engine)
+                    .optional()
+            })
         }
 
         /// Inserts `row` unless the owner already has a row with its id (live or tombstone);
@@ -82,13 +84,13 @@ macro_rules! journal_queries {
         pub fn find_many(conn: &mut DbConn, user_id: &UserId, ids: &[String]) -> QueryResult<Vec<$row>> {
             let mut rows = Vec::new();
             for chunk in ids.chunks(crate::db::journal::IDS_PER_QUERY) {
-                rows.extend(
+                rows.extend(crate::db::on_engine!(&mut *conn, |engine| {
                     $table::table
                         .filter($table::user_id.eq(user_id.as_str()))
                         .filter($table::id.eq_any(chunk))
                         .select($table::all_columns)
-                        .load::<$row>(conn)?,
-                );
+                        .load::<$row>(engine)?
+                }));
             }
             Ok(rows)
         }
@@ -112,14 +114,16 @@ macro_rules! journal_queries {
 
         /// Writes every column of `row` over the stored row of the same owner and id.
         pub fn update(conn: &mut DbConn, row: &$row) -> QueryResult<()> {
-            diesel::update(
-                $table::table
-                    .filter($table::user_id.eq(&row.user_id))
-                    .filter($table::id.eq(&row.id)),
-            )
-            .set(row)
-            .execute(conn)
-            .map(|_| ())
+            crate::db::on_engine!(conn, |engine| {
+                diesel::update(
+                    $table::table
+                        .filter($table::user_id.eq(&row.user_id))
+                        .filter($table::id.eq(&row.id)),
+                )
+                .set(row)
+                .execute(engine)
+                .map(|_| ())
+            })
         }
 
         /// Live rows, newest first; at most `limit`.
@@ -130,8 +134,10 @@ macro_rules! journal_queries {
             limit: i64,
         ) -> QueryResult<Vec<$row>> {
             let patient: Option<&crate::db::sessions::PatientSession> = None;
-            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
-                .load(conn)
+            crate::db::on_engine!(conn, |engine| {
+                $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
+                    .load(engine)
+            })
         }
 
         /// [`list`] for a patient's own request, checking in the same statement that the
@@ -147,14 +153,18 @@ macro_rules! journal_queries {
             if *filter == ListFilter::default() {
                 // The first page with no filter, the list an app asks for most: the same
                 // statement with a fixed shape, so diesel finds its prepared statement by type
-                // instead of writing the boxed query's SQL text to look it up (6% of a list's
-                // instructions). Any filter takes the boxed query below.
-                return $crate::db::journal::journal_queries!(@first_page $table, $time, patient, limit)
-                    .load(conn);
+                // instead of writing the boxed query's SQL text to look it up. Any filter
+                // takes the boxed query below.
+                return crate::db::on_engine!(conn, |engine| {
+                    $crate::db::journal::journal_queries!(@first_page $table, $time, patient, limit)
+                        .load(engine)
+                });
             }
             let (user_id, patient) = (&patient.user_id, Some(patient));
-            $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
-                .load(conn)
+            crate::db::on_engine!(conn, |engine| {
+                $crate::db::journal::journal_queries!(@list $table, $time, $dated, user_id, patient, filter, limit)
+                    .load(engine)
+            })
         }
 
         $crate::db::journal::journal_queries!(@builders $table, $time, $dated, diesel::pg::Pg,
@@ -172,8 +182,10 @@ macro_rules! journal_queries {
             everything_live: bool,
             limit: i64,
         ) -> QueryResult<Vec<$row>> {
-            $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
-                .load(conn)
+            crate::db::on_engine!(conn, |engine| {
+                $crate::db::journal::journal_queries!(@changed $table, user_id, since, everything_live, limit)
+                    .load(engine)
+            })
         }
     };
     // The list and pull queries built for one engine by name, so a test can read their plans
