@@ -12,6 +12,9 @@ use crate::metrics::{Metrics, Waiting};
 
 pub struct AppState {
     pub pool: Pool,
+    /// One turn per pooled connection, handed out first come first served (see
+    /// [`AppState::db`]).
+    connection_turns: std::sync::Arc<tokio::sync::Semaphore>,
     pub hasher: Hasher,
     /// Turns for full sync pulls (see [`crate::sync::FULL_PULLS_AT_ONCE`]).
     pub full_pulls: std::sync::Arc<tokio::sync::Semaphore>,
@@ -25,10 +28,16 @@ pub struct AppState {
     pub on_postgres: bool,
 }
 
+/// How long work waits for a connection before the answer is 503, as the pool's own wait.
+const CONNECTION_WAIT: Duration = crate::db::POOL_WAIT;
+
 impl AppState {
     pub fn new(settings: &Settings, pool: Pool) -> Self {
         let metrics = Metrics::new();
         Self {
+            connection_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                pool.max_size() as usize
+            )),
             pool,
             hasher: Hasher::new(
                 settings.max_concurrent_hashes,
@@ -50,6 +59,12 @@ impl AppState {
 impl AppState {
     /// Runs blocking database work off the async workers (see [`crate::db::run`]), for the
     /// use-cases, whose errors are [`ApiError`]s.
+    ///
+    /// Work takes a turn before it takes a blocking thread: there are as many turns as pooled
+    /// connections, given in order of arrival (tokio's semaphore is fair). Without them, under
+    /// load every request held a blocking thread while it waited in the pool, and the pool
+    /// hands a returned connection to whichever thread asks first, not to the one that waited
+    /// longest, so a few requests waited many turns.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut crate::db::DbConn) -> Result<T, ApiError> + Send + 'static,
@@ -57,9 +72,19 @@ impl AppState {
     {
         // Counted as waiting until a blocking thread holds a connection.
         let waiting = Waiting::on(&self.metrics.pool_waiting);
+        let turn = tokio::time::timeout(
+            CONNECTION_WAIT,
+            self.connection_turns.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| ApiError::Unavailable("no database connection came free in time".into()))?
+        .map_err(ApiError::internal)?;
         crate::db::run(&self.pool, move |conn| {
             drop(waiting);
-            work(conn)
+            let result = work(conn);
+            // Given back with the connection, which the pool takes back right after.
+            drop(turn);
+            result
         })
         .await
     }

@@ -37,6 +37,9 @@ const POOL_MIN_IDLE: u32 = 1;
 /// How long an unused connection above [`POOL_MIN_IDLE`] stays open (r2d2 checks every 30 s).
 const POOL_IDLE_CLOSE: Duration = Duration::from_secs(20);
 
+/// How long work waits for a pooled connection before it gives up (503).
+pub const POOL_WAIT: Duration = Duration::from_secs(10);
+
 /// SQLite has one writer at a time. The writers of this process take turns here, first come
 /// first served, instead of meeting SQLite's busy handler, which sleeps in growing steps (up to
 /// 100 ms) and let a create wait half a second under load. Writers in other processes on the
@@ -190,7 +193,7 @@ pub fn connect(location: &DatabaseLocation, pool_size: u32) -> Result<Pool, Stri
         .max_size(pool_size)
         .min_idle(Some(POOL_MIN_IDLE.min(pool_size)))
         .idle_timeout(Some(POOL_IDLE_CLOSE))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(POOL_WAIT)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
         .map_err(|e| format!("cannot build the connection pool: {e}"))
@@ -366,6 +369,7 @@ where
     T: Send + 'static,
     E: WorkError + Send + 'static,
 {
+    crate::memory::note_activity();
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().map_err(DbError::from)?;
