@@ -50,13 +50,13 @@ pub fn note_activity() {
 }
 
 /// Trims the allocator on a thread of its own, for the server's life, whenever the server has
-/// been quiet for [`QUIET_CHECK_EVERY`]. Requests free what they allocated,
-/// but glibc keeps those small blocks in the arena of the thread that used them (one per
-/// blocking thread, up to 16 here): after a load test the idle server stayed 20–30 MiB above
-/// what it uses. A trim under load is not free, though: it holds each arena's lock while it
-/// hands every free page back (`madvise`), and the next requests fault those pages straight
-/// back in; trimming every 30 s whatever the traffic put a stall into the load benchmark's
-/// latencies whenever a trim fell inside a run.
+/// been quiet for [`QUIET_CHECK_EVERY`]. Requests free what they allocated, but glibc keeps
+/// those small blocks in the arena of the thread that used them (one per blocking thread, up
+/// to 16 here): after a load test the idle server stayed 20–30 MiB above what it uses. A trim
+/// under load is not free, though: it holds each arena's lock while it hands every free page
+/// back (`madvise`), and the next requests fault those pages straight back in. Trimming every
+/// 30 s whatever the traffic was one suspect for the load benchmark's stalls; the A/B runs
+/// did not single it out (README, Performance), but an idle server loses nothing by waiting.
 pub fn give_back_periodically() {
     let spawned = std::thread::Builder::new()
         .name("memory-trim".into())

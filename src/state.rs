@@ -28,9 +28,6 @@ pub struct AppState {
     pub on_postgres: bool,
 }
 
-/// How long work waits for a connection before the answer is 503, as the pool's own wait.
-const CONNECTION_WAIT: Duration = crate::db::POOL_WAIT;
-
 impl AppState {
     pub fn new(settings: &Settings, pool: Pool) -> Self {
         let metrics = Metrics::new();
@@ -73,7 +70,7 @@ impl AppState {
         // Counted as waiting until a blocking thread holds a connection.
         let waiting = Waiting::on(&self.metrics.pool_waiting);
         let turn = tokio::time::timeout(
-            CONNECTION_WAIT,
+            crate::db::POOL_WAIT,
             self.connection_turns.clone().acquire_owned(),
         )
         .await
