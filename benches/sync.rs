@@ -1,6 +1,6 @@
 //! Sync benchmark: push ingest through HTTP against raw inserts of the same rows into the same
-//! engine (pain entries, and medication intakes, which each need their medication), and pull
-//! latency for an up-to-date client and for a five-year first sync.
+//! engine, for each of the five kinds of record (medication intakes each need their
+//! medication), and pull latency for an up-to-date client and for a five-year first sync.
 //!
 //! `cargo bench --bench sync` (SQLite; PostgreSQL too when `TEST_POSTGRES_URL` or
 //! postgres://postgres@127.0.0.1/postgres answers). Prints a table; nothing here asserts a
@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 #[path = "common/mod.rs"]
 mod common;
 
+use pain_journal::db::journal::check_ins::{self, CheckInRow};
+use pain_journal::db::journal::massage_sessions::{self, MassageSessionRow};
 use pain_journal::db::journal::medication_intakes::{self, MedicationIntakeRow};
+use pain_journal::db::journal::medications::{self, MedicationRow};
 use pain_journal::db::journal::pain_entries::{self, PainEntryRow};
 use pain_journal::db::{self, change_seq, DatabaseLocation, DbConn};
 use pain_journal::domain::UserId;
@@ -32,7 +35,11 @@ async fn start(location: DatabaseLocation) -> Bench {
     let app = Application::build(&common::settings(location.clone())).expect("app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    sign_up(reqwest::Client::new(), base, location).await
+}
+
+/// A new person on the same server.
+async fn sign_up(client: reqwest::Client, base: String, location: DatabaseLocation) -> Bench {
     let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
     let profile = common::register(&client, &base, &email).await;
     let token = common::access_token(&client, &base, &email).await;
@@ -45,14 +52,14 @@ async fn start(location: DatabaseLocation) -> Bench {
     }
 }
 
-fn record(prefix: &str, i: usize) -> Value {
+fn pain_record(prefix: &str, i: usize) -> Value {
     json!({"id": format!("{prefix}{i}"), "recorded_at": T0_MS - (i as i64) * 3_600_000, "intensity": (i % 11) as i64,
            "back_pain": 3, "leg_pain": 5, "regions": "[\"lower_back\",\"thigh_left\"]", "qualities": "[\"shooting\"]",
            "triggers": "[]", "notes": "walked 20 min"})
 }
 
-/// The row the server would store for `record(prefix, i)`, for the raw-insert baseline.
-fn row(user_id: &str, prefix: &str, i: usize, version: i64) -> PainEntryRow {
+/// The row the server would store for `pain_record(prefix, i)`, for the raw-insert baseline.
+fn pain_row(user_id: &str, prefix: &str, i: usize) -> PainEntryRow {
     let recorded_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
         .unwrap()
         .naive_utc();
@@ -69,7 +76,7 @@ fn row(user_id: &str, prefix: &str, i: usize, version: i64) -> PainEntryRow {
         qualities: "[\"shooting\"]".into(),
         triggers: "[]".into(),
         notes: Some("walked 20 min".into()),
-        version,
+        version: 0,
         deleted: false,
         created_at: now,
         updated_at: now,
@@ -109,25 +116,118 @@ fn intake_row(user_id: &str, prefix: &str, i: usize) -> MedicationIntakeRow {
     }
 }
 
-/// What is pushed: pain entries, or medication intakes (each needs its medication).
+fn medication_record(prefix: &str, i: usize) -> Value {
+    json!({"id": format!("{prefix}{i}"), "name": format!("Ibuprofen {i}"), "drug_class": "nsaid",
+           "strength": 400, "strength_unit": "mg", "form": "tablet", "active": true})
+}
+
+/// The row the server would store for `medication_record(prefix, i)`.
+fn medication_row(user_id: &str, prefix: &str, i: usize) -> MedicationRow {
+    let now = db::now();
+    MedicationRow {
+        user_id: user_id.to_owned(),
+        id: format!("{prefix}{i}"),
+        name: format!("Ibuprofen {i}"),
+        drug_class: "nsaid".into(),
+        opioid: None,
+        strength: 400.0,
+        strength_unit: "mg".into(),
+        form: "tablet".into(),
+        active: true,
+        version: 0,
+        deleted: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn massage_record(prefix: &str, i: usize) -> Value {
+    json!({"id": format!("{prefix}{i}"), "started_at": T0_MS - (i as i64) * 3_600_000, "duration_min": 45,
+           "kind": "swedish", "pressure": "firm", "therapist": "Studio Nord",
+           "regions": "[\"lower_back\"]", "pain_before": 6, "pain_after": 3, "notes": "tight"})
+}
+
+/// The row the server would store for `massage_record(prefix, i)`.
+fn massage_row(user_id: &str, prefix: &str, i: usize) -> MassageSessionRow {
+    let started_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
+        .unwrap()
+        .naive_utc();
+    let now = db::now();
+    MassageSessionRow {
+        user_id: user_id.to_owned(),
+        id: format!("{prefix}{i}"),
+        started_at,
+        local_date: started_at.date(),
+        duration_min: 45,
+        kind: "swedish".into(),
+        pressure: Some("firm".into()),
+        therapist: Some("Studio Nord".into()),
+        regions: "[\"lower_back\"]".into(),
+        pain_before: Some(6),
+        pain_after: Some(3),
+        soreness_next_day: None,
+        notes: Some("tight".into()),
+        version: 0,
+        deleted: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn check_in_record(prefix: &str, i: usize) -> Value {
+    json!({"id": format!("{prefix}{i}"), "answered_at": T0_MS - (i as i64) * 3_600_000, "kind": "peg",
+           "items": "[6,5,7]"})
+}
+
+/// The row the server would store for `check_in_record(prefix, i)`.
+fn check_in_row(user_id: &str, prefix: &str, i: usize) -> CheckInRow {
+    let answered_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
+        .unwrap()
+        .naive_utc();
+    let now = db::now();
+    CheckInRow {
+        user_id: user_id.to_owned(),
+        id: format!("{prefix}{i}"),
+        answered_at,
+        local_date: answered_at.date(),
+        kind: "peg".into(),
+        items: "[6,5,7]".into(),
+        score: 6.0,
+        version: 0,
+        deleted: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// What is pushed: one of the five kinds of record.
 #[derive(Clone, Copy)]
 enum Kind {
     Pain,
+    Medication,
     Intake,
+    Massage,
+    CheckIn,
 }
 
 impl Kind {
     fn table(self) -> &'static str {
         match self {
             Kind::Pain => "pain_entries",
+            Kind::Medication => "medications",
             Kind::Intake => "medication_intakes",
+            Kind::Massage => "massage_sessions",
+            Kind::CheckIn => "check_ins",
         }
     }
 
     fn record(self, prefix: &str, i: usize) -> Value {
         match self {
-            Kind::Pain => record(prefix, i),
+            Kind::Pain => pain_record(prefix, i),
+            Kind::Medication => medication_record(prefix, i),
             Kind::Intake => intake_record(prefix, i),
+            Kind::Massage => massage_record(prefix, i),
+            Kind::CheckIn => check_in_record(prefix, i),
         }
     }
 }
@@ -157,27 +257,24 @@ async fn push_rate(bench: &Bench, kind: Kind, prefix: &str, total: usize, batch:
 /// Rows per second inserting the same rows straight into the engine with multi-row INSERTs,
 /// one transaction per batch (the least a push must do), rows built outside the timing.
 fn raw_rate(bench: &Bench, kind: Kind, prefix: &str, total: usize, batch: usize) -> f64 {
+    let user = bench.user_id.as_str();
+    macro_rules! timed {
+        ($row:ident, $module:ident) => {
+            timed_inserts(
+                bench,
+                (0..total).map(|i| $row(user, prefix, i)).collect(),
+                batch,
+                |r, v| r.version = v,
+                $module::insert_many,
+            )
+        };
+    }
     match kind {
-        Kind::Pain => {
-            let rows = (0..total).map(|i| row(&bench.user_id, prefix, i, 0));
-            timed_inserts(
-                bench,
-                rows.collect(),
-                batch,
-                |r, v| r.version = v,
-                pain_entries::insert_many,
-            )
-        }
-        Kind::Intake => {
-            let rows = (0..total).map(|i| intake_row(&bench.user_id, prefix, i));
-            timed_inserts(
-                bench,
-                rows.collect(),
-                batch,
-                |r, v| r.version = v,
-                medication_intakes::insert_many,
-            )
-        }
+        Kind::Pain => timed!(pain_row, pain_entries),
+        Kind::Medication => timed!(medication_row, medications),
+        Kind::Intake => timed!(intake_row, medication_intakes),
+        Kind::Massage => timed!(massage_row, massage_sessions),
+        Kind::CheckIn => timed!(check_in_row, check_ins),
     }
 }
 
@@ -250,15 +347,36 @@ async fn run(engine: &str, location: DatabaseLocation) {
     println!("\n## {engine}");
     println!("| measure | value | baseline (raw inserts) | ratio |");
     println!("|---|---|---|---|");
-    for (batch, total) in [(100, 3_000), (1000, 6_000)] {
-        let pushed = push_rate(&bench, Kind::Pain, &format!("push{batch}-"), total, batch).await;
-        let raw = raw_rate(&bench, Kind::Pain, &format!("raw{batch}-"), total, batch);
-        println!(
-            "| push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% |",
-            pushed / raw * 100.0
-        );
+    // Intakes are of one medication, created first.
+    let medication = json!({"id": MEDICATION, "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone",
+                            "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true});
+    let response = bench
+        .client
+        .post(format!("{}/v1/medications", bench.base))
+        .bearer_auth(&bench.token)
+        .json(&medication)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    for kind in [
+        Kind::Pain,
+        Kind::Medication,
+        Kind::Intake,
+        Kind::Massage,
+        Kind::CheckIn,
+    ] {
+        ingest(&bench, kind).await;
     }
-    // The user now has ~18k pain entries: about five years of a busy journal.
+    // The pulls read another person's journal of 18k pain entries: about five years of a busy
+    // one.
+    let bench = sign_up(
+        bench.client.clone(),
+        bench.base.clone(),
+        bench.location.clone(),
+    )
+    .await;
+    push_rate(&bench, Kind::Pain, "journal-", 18_000, 1000).await;
     let latest = get_json(&bench, "/v1/sync?last_pulled_at=999999999999999").await;
     let now = latest["timestamp"].as_i64().unwrap();
     let up_to_date = latencies(&bench, &format!("/v1/sync?last_pulled_at={now}"), 300).await;
@@ -288,30 +406,51 @@ async fn run(engine: &str, location: DatabaseLocation) {
         started.elapsed().as_secs_f64() * 1000.0
     };
     println!(
-        "| first sync of ~18k rows: one pull p50 / paged by 5000 | {:.0} / {paged:.0} ms | | |",
+        "| first sync of 18k rows: one pull p50 / paged by 5000 | {:.0} / {paged:.0} ms | | |",
         percentile(&first, 0.5)
     );
-    // Intakes last, so the pulls above read pain entries only.
-    let medication = json!({"id": MEDICATION, "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone",
-                            "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true});
-    let response = bench
-        .client
-        .post(format!("{}/v1/medications", bench.base))
-        .bearer_auth(&bench.token)
-        .json(&medication)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    for (batch, total) in [(100, 3_000), (1000, 6_000)] {
-        let kind = Kind::Intake;
-        let pushed = push_rate(&bench, kind, &format!("in-push{batch}-"), total, batch).await;
-        let raw = raw_rate(&bench, kind, &format!("in-raw{batch}-"), total, batch);
+}
+
+/// Rounds of push and raw insert, alternated, so that both meet the table at the same sizes
+/// and a pause of the machine's in one run does not decide the ratio.
+const ROUNDS: usize = 5;
+
+/// Prints the push ingest of `kind` against raw inserts of the same rows, in batches of 100
+/// and of 1000: the medians of the rounds, and the rounds' own ratios.
+async fn ingest(bench: &Bench, kind: Kind) {
+    for (batch, per_round) in [(100, 3_000), (1000, 6_000)] {
+        let name = kind.table();
+        let (mut pushed, mut raw) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let prefix = format!("{name}-{batch}-{round}-");
+            pushed.push(push_rate(bench, kind, &format!("{prefix}push-"), per_round, batch).await);
+            raw.push(raw_rate(
+                bench,
+                kind,
+                &format!("{prefix}raw-"),
+                per_round,
+                batch,
+            ));
+        }
+        let mut ratios: Vec<f64> = pushed
+            .iter()
+            .zip(&raw)
+            .map(|(p, r)| p / r * 100.0)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let (pushed, raw) = (median(pushed), median(raw));
         println!(
-            "| intake push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% |",
-            pushed / raw * 100.0
+            "| {name}: push ingest, batches of {batch} | {pushed:.0} rows/s | {raw:.0} rows/s | {:.0}% (rounds {:.0}–{:.0}%) |",
+            pushed / raw * 100.0,
+            ratios[0],
+            ratios[ratios.len() - 1]
         );
     }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn main() {
