@@ -52,17 +52,27 @@ async fn sign_up(client: reqwest::Client, base: String, location: DatabaseLocati
     }
 }
 
+/// The instant of the `i`-th record of a kind, hourly back from T0, as pushed (epoch ms)…
+fn millis(i: usize) -> i64 {
+    T0_MS - (i as i64) * 3_600_000
+}
+
+/// … and as stored.
+fn instant(i: usize) -> chrono::NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(millis(i))
+        .unwrap()
+        .naive_utc()
+}
+
 fn pain_record(prefix: &str, i: usize) -> Value {
-    json!({"id": format!("{prefix}{i}"), "recorded_at": T0_MS - (i as i64) * 3_600_000, "intensity": (i % 11) as i64,
+    json!({"id": format!("{prefix}{i}"), "recorded_at": millis(i), "intensity": (i % 11) as i64,
            "back_pain": 3, "leg_pain": 5, "regions": "[\"lower_back\",\"thigh_left\"]", "qualities": "[\"shooting\"]",
            "triggers": "[]", "notes": "walked 20 min"})
 }
 
 /// The row the server would store for `pain_record(prefix, i)`, for the raw-insert baseline.
 fn pain_row(user_id: &str, prefix: &str, i: usize) -> PainEntryRow {
-    let recorded_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
-        .unwrap()
-        .naive_utc();
+    let recorded_at = instant(i);
     let now = db::now();
     PainEntryRow {
         user_id: user_id.to_owned(),
@@ -87,15 +97,13 @@ fn pain_row(user_id: &str, prefix: &str, i: usize) -> PainEntryRow {
 const MEDICATION: &str = "bench-oxy";
 
 fn intake_record(prefix: &str, i: usize) -> Value {
-    json!({"id": format!("{prefix}{i}"), "medication_id": MEDICATION, "taken_at": T0_MS - (i as i64) * 3_600_000,
+    json!({"id": format!("{prefix}{i}"), "medication_id": MEDICATION, "taken_at": millis(i),
            "quantity": 1 + (i % 2) as i64, "notes": "after the walk"})
 }
 
 /// The row the server would store for `intake_record(prefix, i)`.
 fn intake_row(user_id: &str, prefix: &str, i: usize) -> MedicationIntakeRow {
-    let taken_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
-        .unwrap()
-        .naive_utc();
+    let taken_at = instant(i);
     let quantity = 1.0 + (i % 2) as f64;
     let now = db::now();
     MedicationIntakeRow {
@@ -142,16 +150,14 @@ fn medication_row(user_id: &str, prefix: &str, i: usize) -> MedicationRow {
 }
 
 fn massage_record(prefix: &str, i: usize) -> Value {
-    json!({"id": format!("{prefix}{i}"), "started_at": T0_MS - (i as i64) * 3_600_000, "duration_min": 45,
+    json!({"id": format!("{prefix}{i}"), "started_at": millis(i), "duration_min": 45,
            "kind": "swedish", "pressure": "firm", "therapist": "Studio Nord",
            "regions": "[\"lower_back\"]", "pain_before": 6, "pain_after": 3, "notes": "tight"})
 }
 
 /// The row the server would store for `massage_record(prefix, i)`.
 fn massage_row(user_id: &str, prefix: &str, i: usize) -> MassageSessionRow {
-    let started_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
-        .unwrap()
-        .naive_utc();
+    let started_at = instant(i);
     let now = db::now();
     MassageSessionRow {
         user_id: user_id.to_owned(),
@@ -175,15 +181,13 @@ fn massage_row(user_id: &str, prefix: &str, i: usize) -> MassageSessionRow {
 }
 
 fn check_in_record(prefix: &str, i: usize) -> Value {
-    json!({"id": format!("{prefix}{i}"), "answered_at": T0_MS - (i as i64) * 3_600_000, "kind": "peg",
+    json!({"id": format!("{prefix}{i}"), "answered_at": millis(i), "kind": "peg",
            "items": "[6,5,7]"})
 }
 
 /// The row the server would store for `check_in_record(prefix, i)`.
 fn check_in_row(user_id: &str, prefix: &str, i: usize) -> CheckInRow {
-    let answered_at = chrono::DateTime::from_timestamp_millis(T0_MS - (i as i64) * 3_600_000)
-        .unwrap()
-        .naive_utc();
+    let answered_at = instant(i);
     let now = db::now();
     CheckInRow {
         user_id: user_id.to_owned(),
