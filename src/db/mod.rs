@@ -233,8 +233,29 @@ impl DbConn {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        self.write_transaction_from("BEGIN", f)
+    }
+
+    /// [`Self::write_transaction`] whose statements PostgreSQL plans for their actual values
+    /// (`plan_cache_mode = force_custom_plan`, set in the same trip as BEGIN). A push looks
+    /// rows up with `id = ANY($ids)`; a cached generic plan cannot hash that list and compares
+    /// every id against every row of the user, which made large pushes slow down as the
+    /// journal grew.
+    pub fn write_transaction_planned_for_values<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.write_transaction_from("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan", f)
+    }
+
+    fn write_transaction_from<T, E, F>(&mut self, pg_begin: &str, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
         match self {
-            DbConn::Pg(_) => self.transaction_from("BEGIN", f),
+            DbConn::Pg(_) => self.transaction_from(pg_begin, f),
             DbConn::Sqlite(_) => {
                 let turn = SQLITE_WRITER.lock();
                 let result = self.transaction_from("BEGIN IMMEDIATE", f);
@@ -300,19 +321,6 @@ impl DbConn {
                 <DbConn as Connection>::TransactionManager::rollback_transaction(self)?;
                 Err(error)
             }
-        }
-    }
-
-    /// For the rest of this transaction, plans each statement for its actual values
-    /// (PostgreSQL). A push looks rows up with `id = ANY($ids)`; a cached generic plan cannot
-    /// hash that list and compares every id against every row of the user, which made large
-    /// pushes slow down as the journal grew. No-op on SQLite.
-    pub fn plan_for_actual_values(&mut self) -> QueryResult<()> {
-        match self {
-            DbConn::Pg(inner) => {
-                inner.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
-            }
-            DbConn::Sqlite(_) => Ok(()),
         }
     }
 

@@ -96,7 +96,7 @@ pub async fn fill(
         for chunk in rows.chunks(1000) {
             let body =
                 json!({"changes": {table: {"created": chunk, "updated": [], "deleted": []}}});
-            let result = crate::sync::push(state, user_id.clone(), None, body, None)
+            let result = crate::sync::push_as_owner(state, user_id.clone(), body)
                 .await
                 .map_err(|e| e.to_string())?;
             if !result.rejected.is_empty() {

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{Patient, PatientToken};
+use crate::auth::PatientToken;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::sync::{self, PullParams, PullResponse, PushResponse};
@@ -150,7 +150,7 @@ pub async fn pull(
 )]
 pub async fn push(
     state: web::Data<AppState>,
-    user: Patient,
+    user: PatientToken,
     request: HttpRequest,
     query: web::Query<PushParams>,
     body: web::Json<serde_json::Value>,
@@ -161,7 +161,7 @@ pub async fn push(
     };
     let result = sync::push(
         &state,
-        user.user_id,
+        user,
         query.last_pulled_at.as_deref(),
         body.into_inner(),
         key,

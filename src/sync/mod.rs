@@ -641,98 +641,162 @@ pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
 /// Applies a device's changes in one transaction (see the module doc for the rules).
 pub async fn push(
     state: &AppState,
-    user_id: UserId,
+    user: PatientToken,
     last_pulled_at: Option<&str>,
     body: Value,
     idempotency_key: Option<String>,
 ) -> Result<PushResponse, ApiError> {
-    let since = parse_cursor(last_pulled_at)?;
-    // Only a push that may be replayed needs its fingerprint.
-    let request_hash = idempotency_key
-        .as_ref()
-        .map(|_| hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes())));
-    let tables = parse_changes(body)?;
+    let push = ParsedPush::new(last_pulled_at, body, idempotency_key)?;
+    // The transaction opens with the user's row lock, taken by the statement that also checks
+    // the session, before any read.
+    user.write_planned_for_values(
+        state,
+        push.first_reservation(),
+        move |conn, user_id, reserved| push.apply(conn, user_id, reserved),
+    )
+    .await
+}
+
+/// [`push`] for the server's own tools (the demo journal): as the account's owner, with no
+/// session to check.
+pub async fn push_as_owner(
+    state: &AppState,
+    user_id: UserId,
+    body: Value,
+) -> Result<PushResponse, ApiError> {
+    let push = ParsedPush::new(None, body, None)?;
     state
         .db(move |conn| {
-            conn.write_transaction(|conn| {
-                conn.plan_for_actual_values()?;
-                let now = db::now();
-                // The user's row lock comes before any read: a concurrent push with the same
-                // Idempotency-Key waits here and then finds the first one's receipt. Reserving
-                // no numbers takes the lock without moving the counter, so a replay moves
-                // nothing; a push without a key reserves its numbers at once.
-                let writes: usize = tables
-                    .values()
-                    .map(|t| t.records.len() + t.deleted.len())
-                    .sum();
-                let mut reservation = None;
-                if idempotency_key.is_none() {
-                    reservation = Some(change_seq::reserve(conn, &user_id, writes as i64)?);
-                } else {
-                    change_seq::reserve(conn, &user_id, 0)?;
-                }
-                if let (Some(key), Some(hash)) = (&idempotency_key, &request_hash) {
-                    if let Some(receipt) =
-                        sync_receipts::find_fresh(conn, &user_id, key, now - IDEMPOTENCY_WINDOW)?
-                    {
-                        if &receipt.request_hash != hash {
-                            return Err(ApiError::Conflict(
-                                "This Idempotency-Key was used for a different push.".into(),
-                            ));
-                        }
-                        return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
-                    }
-                }
-                // Numbers for every record up front (some may go unused: gaps are harmless); a
-                // conflict rolls the reservation back with everything else.
-                let reservation = match reservation {
-                    Some(reservation) => reservation,
-                    None => change_seq::reserve(conn, &user_id, writes as i64)?,
-                };
-                let versions = if writes > 0 {
-                    Some(Versions {
-                        next: reservation.first_version,
-                        timezone: Timezone::parse(&reservation.timezone)
-                            .map_err(ApiError::internal)?,
-                    })
-                } else {
-                    None
-                };
-                let mut pusher = Pusher {
-                    conn,
-                    user_id: &user_id,
-                    since,
-                    tables: &tables,
-                    conflicts: Vec::new(),
-                    versions,
-                    response: PushResponse::default(),
-                    after_deletes: Vec::new(),
-                };
-                visit_all(&mut pusher)?;
-                if !pusher.conflicts.is_empty() {
-                    return Err(ApiError::Conflict(format!(
-                        "Changed on the server since your last pull: {}. Pull, then push again.",
-                        pusher.conflicts.join(", ")
-                    )));
-                }
-                // After every table: a medication deleted in this push takes its intakes with
-                // it even when the same push also changed them.
-                for after_delete in std::mem::take(&mut pusher.after_deletes) {
-                    after_delete(pusher.conn, &user_id)?;
-                }
-                let response = pusher.response;
-                if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {
-                    let receipt = sync_receipts::Receipt {
-                        user_id: user_id.to_string(),
-                        idempotency_key: key,
-                        request_hash,
-                        response: serde_json::to_string(&response).map_err(ApiError::internal)?,
-                        created_at: now,
-                    };
-                    sync_receipts::store(conn, &receipt, now - IDEMPOTENCY_WINDOW)?;
-                }
-                Ok(response)
+            conn.write_transaction_planned_for_values(|conn| {
+                let reserved = change_seq::reserve(conn, &user_id, push.first_reservation())?;
+                push.apply(conn, &user_id, reserved)
             })
         })
         .await
+}
+
+/// A push whose body has been read, ready to apply.
+struct ParsedPush {
+    since: i64,
+    tables: BTreeMap<String, TablePush>,
+    writes: usize,
+    idempotency_key: Option<String>,
+    /// The fingerprint of a push that may be replayed (one with an Idempotency-Key).
+    request_hash: Option<String>,
+}
+
+impl ParsedPush {
+    fn new(
+        last_pulled_at: Option<&str>,
+        body: Value,
+        idempotency_key: Option<String>,
+    ) -> Result<Self, ApiError> {
+        let since = parse_cursor(last_pulled_at)?;
+        let request_hash = idempotency_key
+            .as_ref()
+            .map(|_| hex::encode(Sha256::digest(format!("{since}\n{body}").as_bytes())));
+        let tables = parse_changes(body)?;
+        let writes = tables
+            .values()
+            .map(|t| t.records.len() + t.deleted.len())
+            .sum();
+        Ok(ParsedPush {
+            since,
+            tables,
+            writes,
+            idempotency_key,
+            request_hash,
+        })
+    }
+
+    /// The numbers to reserve with the user's row lock, which is taken before any read: a
+    /// concurrent push with the same Idempotency-Key waits for it and then finds the first
+    /// one's receipt. A push that may be a replay reserves nothing until it knows it is not
+    /// one, so a replay moves no counter; a push without a key reserves its numbers at once.
+    fn first_reservation(&self) -> i64 {
+        if self.idempotency_key.is_some() {
+            0
+        } else {
+            self.writes as i64
+        }
+    }
+
+    /// Applies the push in the open transaction that reserved `reserved`
+    /// ([`Self::first_reservation`]).
+    fn apply(
+        self,
+        conn: &mut DbConn,
+        user_id: &UserId,
+        reserved: change_seq::Reservation,
+    ) -> Result<PushResponse, ApiError> {
+        let ParsedPush {
+            since,
+            tables,
+            writes,
+            idempotency_key,
+            request_hash,
+        } = self;
+        let now = db::now();
+        if let (Some(key), Some(hash)) = (&idempotency_key, &request_hash) {
+            if let Some(receipt) =
+                sync_receipts::find_fresh(conn, user_id, key, now - IDEMPOTENCY_WINDOW)?
+            {
+                if &receipt.request_hash != hash {
+                    return Err(ApiError::Conflict(
+                        "This Idempotency-Key was used for a different push.".into(),
+                    ));
+                }
+                return serde_json::from_str(&receipt.response).map_err(ApiError::internal);
+            }
+        }
+        // Numbers for every record up front (some may go unused: gaps are harmless); a
+        // conflict rolls the reservation back with everything else.
+        let reservation = if idempotency_key.is_some() {
+            change_seq::reserve(conn, user_id, writes as i64)?
+        } else {
+            reserved
+        };
+        let versions = if writes > 0 {
+            Some(Versions {
+                next: reservation.first_version,
+                timezone: Timezone::parse(&reservation.timezone).map_err(ApiError::internal)?,
+            })
+        } else {
+            None
+        };
+        let mut pusher = Pusher {
+            conn,
+            user_id,
+            since,
+            tables: &tables,
+            conflicts: Vec::new(),
+            versions,
+            response: PushResponse::default(),
+            after_deletes: Vec::new(),
+        };
+        visit_all(&mut pusher)?;
+        if !pusher.conflicts.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "Changed on the server since your last pull: {}. Pull, then push again.",
+                pusher.conflicts.join(", ")
+            )));
+        }
+        // After every table: a medication deleted in this push takes its intakes with
+        // it even when the same push also changed them.
+        for after_delete in std::mem::take(&mut pusher.after_deletes) {
+            after_delete(pusher.conn, user_id)?;
+        }
+        let response = pusher.response;
+        if let (Some(key), Some(request_hash)) = (idempotency_key, request_hash) {
+            let receipt = sync_receipts::Receipt {
+                user_id: user_id.to_string(),
+                idempotency_key: key,
+                request_hash,
+                response: serde_json::to_string(&response).map_err(ApiError::internal)?,
+                created_at: now,
+            };
+            sync_receipts::store(conn, &receipt, now - IDEMPOTENCY_WINDOW)?;
+        }
+        Ok(response)
+    }
 }

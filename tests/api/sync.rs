@@ -731,3 +731,37 @@ async fn first_syncs_at_once_each_get_everything(app: TestApp) {
         Vec::<String>::new()
     );
 }
+
+both_engines!(a_signed_out_device_cannot_push);
+
+/// A push checks the session in the statement that opens its transaction (no separate trip):
+/// a signed-out device's push is refused, with or without an Idempotency-Key, and stores
+/// nothing; the other device of the same person still pushes.
+async fn a_signed_out_device_cannot_push(app: TestApp) {
+    let (_, phone) = app.user("ann@example.com").await;
+    let tablet = app.login("ann@example.com", "tablet").await;
+    app.post_json("/v1/auth/logout", &json!({"refresh_token": phone.refresh}))
+        .await;
+    let changes = json!({"pain_entries": {"created": [pain_record("after-logout", 7)]}});
+    assert_problem(push(&app, &phone.access, 0, changes.clone()).await, 401).await;
+    let keyed = app
+        .client
+        .post(app.url("/v1/sync?last_pulled_at=0"))
+        .bearer_auth(&phone.access)
+        .header("idempotency-key", "after-logout-1")
+        .json(&json!({ "changes": changes }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(keyed, 401).await;
+    let pulled = pull(&app, &tablet.access, "last_pulled_at=0").await;
+    assert_eq!(
+        ids(&pulled, "pain_entries", "updated"),
+        Vec::<String>::new()
+    );
+
+    let response = push(&app, &tablet.access, 0, changes).await;
+    assert_eq!(response.status(), 200);
+    let pulled = pull(&app, &tablet.access, "last_pulled_at=0").await;
+    assert_eq!(ids(&pulled, "pain_entries", "updated"), ["after-logout"]);
+}
