@@ -133,16 +133,22 @@ macro_rules! plans_of {
     }};
 }
 
-#[tokio::test]
-async fn journal_queries_use_indexes_that_start_with_user_id() {
-    let Some(app) = TestApp::spawn(Engine::Postgres).await else {
-        return;
-    };
+/// The app on PostgreSQL and a connection to its database, seeded with [`seed`].
+async fn seeded_postgres() -> Option<(TestApp, PgConnection)> {
+    let app = TestApp::spawn(Engine::Postgres).await?;
     let DatabaseLocation::Postgres(url) = &app.settings.database else {
         unreachable!()
     };
     let mut conn = PgConnection::establish(url).unwrap();
     seed(&mut conn);
+    Some((app, conn))
+}
+
+#[tokio::test]
+async fn journal_queries_use_indexes_that_start_with_user_id() {
+    let Some((_app, mut conn)) = seeded_postgres().await else {
+        return;
+    };
 
     let mut plans = Vec::new();
     plans_of!(&mut conn, plans, pain_entries);
@@ -384,4 +390,66 @@ async fn sqlite_pulls_search_only_the_persons_rows() {
         );
         assert!(plan.contains("(user_id=?"), "not by owner:\n{sql}\n{plan}");
     }
+}
+
+#[derive(QueryableByName)]
+struct Fetched {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    rows: i64,
+}
+
+/// A push looks its ids up with one probe of the primary key each, whatever the statistics
+/// say about the person. With the table analysed before a person's rows arrived (a first
+/// sync that uploads years of journal in pushes of a few hundred rows), `id = ANY($ids)` read
+/// *all* of the person's rows through (user_id, version) and filtered them by id, so each
+/// push of a first sync cost more than the one before. Counted by PostgreSQL itself: the rows
+/// the look-up fetched in its transaction (`pg_stat_xact_user_tables`).
+#[tokio::test]
+async fn a_push_looks_up_only_the_ids_it_names_even_with_stale_statistics() {
+    use diesel::connection::SimpleConnection;
+    use pain_journal::db::journal::pain_entries;
+    use pain_journal::db::DbConn;
+
+    let Some((app, mut conn)) = seeded_postgres().await else {
+        return;
+    };
+    let (ann, _) = app.user("ann@example.com").await;
+    let ann = ann["id"].as_str().unwrap().to_owned();
+    // Statistics from before Ann's rows, then her 5,000 rows.
+    conn.batch_execute(&format!(
+        "ANALYZE pain_entries;
+         INSERT INTO pain_entries (user_id, id, recorded_at, local_date, intensity, regions,
+                                   qualities, triggers, version, created_at, updated_at)
+         SELECT '{ann}', 'old-' || g, now(), current_date, 5, '[]', '[]', '[]', g, now(), now()
+           FROM generate_series(1, 5000) AS g;"
+    ))
+    .unwrap();
+
+    // 100 ids she has and 100 she has not, as a push of her next records would name them.
+    let ids: Vec<String> = (1..=100)
+        .map(|i| format!("old-{}", i * 37))
+        .chain((1..=100).map(|i| format!("new-{i}")))
+        .collect();
+    let mut db = DbConn::Pg(conn);
+    let DbConn::Pg(inner) = &mut db else {
+        unreachable!()
+    };
+    inner.batch_execute("BEGIN").unwrap();
+    let found = pain_entries::find_many(&mut db, &UserId::from_trusted(ann), &ids).unwrap();
+    assert_eq!(found.len(), 100);
+    let DbConn::Pg(inner) = &mut db else {
+        unreachable!()
+    };
+    let fetched = diesel::sql_query(
+        "SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::bigint AS rows
+           FROM pg_stat_xact_user_tables WHERE relname = 'pain_entries'",
+    )
+    .get_result::<Fetched>(inner)
+    .unwrap()
+    .rows;
+    inner.batch_execute("ROLLBACK").unwrap();
+    assert!(
+        fetched <= 100,
+        "the look-up of 200 ids read {fetched} of the person's 5,000 rows"
+    );
 }

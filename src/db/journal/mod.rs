@@ -3,6 +3,7 @@
 //! The queries are the same for every table but for the table and its time column, so one
 //! small macro writes them; each table's file holds its row type.
 
+mod by_ids;
 pub mod check_ins;
 pub mod massage_sessions;
 pub mod medication_intakes;
@@ -84,13 +85,21 @@ macro_rules! journal_queries {
         pub fn find_many(conn: &mut DbConn, user_id: &UserId, ids: &[String]) -> QueryResult<Vec<$row>> {
             let mut rows = Vec::new();
             for chunk in ids.chunks(crate::db::journal::IDS_PER_QUERY) {
-                rows.extend(crate::db::on_engine!(&mut *conn, |engine| {
-                    $table::table
+                rows.extend(match &mut *conn {
+                    // See `by_ids` for why PostgreSQL is not given `id = ANY(…)`.
+                    DbConn::Pg(engine) => crate::db::journal::by_ids::ByIds {
+                        table: $table::table,
+                        columns: $table::all_columns,
+                        user_id: user_id.as_str(),
+                        ids: chunk,
+                    }
+                    .load::<$row>(engine)?,
+                    DbConn::Sqlite(engine) => $table::table
                         .filter($table::user_id.eq(user_id.as_str()))
                         .filter($table::id.eq_any(chunk))
                         .select($table::all_columns)
-                        .load::<$row>(engine)?
-                }));
+                        .load::<$row>(engine)?,
+                });
             }
             Ok(rows)
         }
