@@ -237,10 +237,10 @@ impl DbConn {
     }
 
     /// [`Self::write_transaction`] whose statements PostgreSQL plans for their actual values
-    /// (`plan_cache_mode = force_custom_plan`, set in the same trip as BEGIN). A push looks
-    /// rows up with `id = ANY($ids)`; a cached generic plan cannot hash that list and compares
-    /// every id against every row of the user, which made large pushes slow down as the
-    /// journal grew.
+    /// (`plan_cache_mode = force_custom_plan`, set in the same trip as BEGIN). A push that
+    /// deletes medications finds their intakes with `medication_id = ANY($ids)`; a cached
+    /// generic plan cannot hash that list and compares every id against every row of the
+    /// user. (Its look-up of the pushed ids no longer depends on the plan: `journal::by_ids`.)
     pub fn write_transaction_planned_for_values<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,
