@@ -392,6 +392,91 @@ async fn sqlite_pulls_search_only_the_persons_rows() {
     }
 }
 
+/// A push's look-up of its ids on SQLite probes the (user_id, id) index once per id. Left to
+/// itself (no ANALYZE statistics), SQLite served `user_id = ? AND id IN (…)` on the four
+/// tables stored in (user_id, time, id) order from that key's `user_id` prefix, reading the
+/// person's whole table on every push; so did the look-up of the intakes of deleted
+/// medications.
+#[tokio::test]
+async fn sqlite_push_lookups_probe_the_unique_key_per_id() {
+    use pain_journal::db::journal::{
+        check_ins, massage_sessions, medication_intakes, medications, pain_entries,
+    };
+    let app = TestApp::spawn(Engine::Sqlite)
+        .await
+        .expect("SQLite always runs");
+    let mut conn = sqlite_connection(&app);
+    let user = UserId::from_trusted("u7".into());
+    let ids: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
+    fn sqlite<Q: QueryFragment<diesel::sqlite::Sqlite>>(query: Q) -> String {
+        diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string()
+    }
+    let by_id = "(user_id=? AND id=?)";
+    let lookups = [
+        (
+            "pain_entries",
+            "pain_entries_user_id",
+            by_id,
+            sqlite(pain_entries::find_many_query_sqlite(&user, &ids)),
+        ),
+        (
+            "medications",
+            "sqlite_autoindex_medications_1",
+            by_id,
+            sqlite(medications::find_many_query_sqlite(&user, &ids)),
+        ),
+        (
+            "medication_intakes",
+            "medication_intakes_user_id",
+            by_id,
+            sqlite(medication_intakes::find_many_query_sqlite(&user, &ids)),
+        ),
+        (
+            "massage_sessions",
+            "massage_sessions_user_id",
+            by_id,
+            sqlite(massage_sessions::find_many_query_sqlite(&user, &ids)),
+        ),
+        (
+            "check_ins",
+            "check_ins_user_id",
+            by_id,
+            sqlite(check_ins::find_many_query_sqlite(&user, &ids)),
+        ),
+        (
+            "medication_intakes",
+            "medication_intakes_user_medication",
+            "(user_id=? AND medication_id=?)",
+            sqlite(medication_intakes::live_of_medications_query_sqlite(
+                &user, &ids,
+            )),
+        ),
+    ];
+
+    // The check itself can fail: the look-up as it was, diesel's `IN (…)`, reads the person's
+    // rows in key order.
+    let as_it_was = {
+        use pain_journal::db::schema::pain_entries as t;
+        sqlite(
+            t::table
+                .filter(t::user_id.eq(user.as_str()))
+                .filter(t::id.eq_any(&ids))
+                .select(t::all_columns),
+        )
+    };
+    let (_, plain) = sqlite_plan(&mut conn, &as_it_was);
+    assert_eq!(plain, "SEARCH pain_entries USING PRIMARY KEY (user_id=?)");
+
+    for (table, index, probe, query) in lookups {
+        let (sql, plan) = sqlite_plan(&mut conn, &query);
+        assert_eq!(
+            plan,
+            format!("SEARCH {table} USING INDEX {index} {probe}"),
+            "{sql}"
+        );
+    }
+}
+
 #[derive(QueryableByName)]
 struct Fetched {
     #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -1,19 +1,27 @@
-//! The PostgreSQL look-up of one person's rows by many ids, as one probe of the primary key
-//! per id whatever the planner believes about the person.
+//! Look-ups of one person's rows by many ids (or medication ids) that probe the unique key
+//! once per id, whatever the planner believes about the person.
 //!
-//! `user_id = $1 AND id = ANY($2)` is planned from the table's statistics. A person who is
-//! new to them (a first sync that uploads years of journal in pushes of a few hundred rows,
-//! before autovacuum analyses the table) is estimated to have a few dozen rows, and the
-//! planner then reads *all* their rows through the (user_id, version) index and filters them
-//! by id: each push of the same size cost more than the one before (4 ms per 100 ids at
-//! 30,000 rows where the primary key answers in 0.2 ms). Here every id is its own lateral
-//! probe, `LIMIT 1` keeps the planner from flattening it into a join, and an equality on
-//! both columns of the unique key is always planned as that key's index scan.
+//! PostgreSQL: `user_id = $1 AND id = ANY($2)` is planned from the table's statistics. A
+//! person who is new to them (a first sync that uploads years of journal in pushes of a few
+//! hundred rows, before autovacuum analyses the table) is estimated to have a few dozen rows,
+//! and the planner then reads *all* their rows through the (user_id, version) index and
+//! filters them by id: each push of the same size cost more than the one before (4 ms per 100
+//! ids at 30,000 rows where the primary key answers in 0.2 ms). Here every id is its own
+//! lateral probe, `LIMIT 1` keeps the planner from flattening it into a join, and an equality
+//! on both columns of the unique key is always planned as that key's index scan.
+//!
+//! SQLite has no statistics unless ANALYZE ran, and without them it serves `user_id = ? AND
+//! id IN (…)` on the four tables stored WITHOUT ROWID in (user_id, time, id) order from that
+//! primary key's `user_id` prefix: every push read the person's whole table, since the
+//! (user_id, id) index needs a second probe into the table for each row it finds. `INDEXED
+//! BY` names the index; a statement whose index is gone fails to prepare instead of quietly
+//! scanning.
 
 use diesel::expression::Expression;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Text};
+use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
 pub struct ByIds<'a, T, C> {
@@ -58,3 +66,65 @@ impl<T, C: Expression> Query for ByIds<'_, T, C> {
 }
 
 impl<T, C, Conn> RunQueryDsl<Conn> for ByIds<'_, T, C> {}
+
+/// SQLite's `SELECT columns FROM table INDEXED BY index WHERE user_id = ? AND key IN (…)`
+/// (and `AND deleted = 0` with `live_only`): the index must start with (user_id, key).
+pub struct SqliteByKeys<'a, T, C> {
+    pub table: T,
+    pub columns: C,
+    pub index: &'static str,
+    pub key: &'static str,
+    pub live_only: bool,
+    pub user_id: &'a str,
+    pub keys: &'a [String],
+}
+
+impl<T, C> QueryFragment<Sqlite> for SqliteByKeys<'_, T, C>
+where
+    T: QueryFragment<Sqlite>,
+    C: QueryFragment<Sqlite>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        // One statement per list length, as diesel's own `IN (…)`: not kept prepared.
+        out.unsafe_to_cache_prepared();
+        out.push_sql("SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(" FROM ");
+        self.table.walk_ast(out.reborrow())?;
+        out.push_sql(" INDEXED BY ");
+        out.push_identifier(self.index)?;
+        out.push_sql(" WHERE ");
+        self.table.walk_ast(out.reborrow())?;
+        out.push_sql(".\"user_id\" = ");
+        out.push_bind_param::<Text, _>(self.user_id)?;
+        out.push_sql(" AND ");
+        self.table.walk_ast(out.reborrow())?;
+        out.push_sql(".");
+        out.push_identifier(self.key)?;
+        out.push_sql(" IN (");
+        for (i, key) in self.keys.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<Text, _>(key)?;
+        }
+        out.push_sql(")");
+        if self.live_only {
+            out.push_sql(" AND ");
+            self.table.walk_ast(out.reborrow())?;
+            out.push_sql(".\"deleted\" = 0");
+        }
+        Ok(())
+    }
+}
+
+impl<T, C> QueryId for SqliteByKeys<'_, T, C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T, C: Expression> Query for SqliteByKeys<'_, T, C> {
+    type SqlType = C::SqlType;
+}
+
+impl<T, C, Conn> RunQueryDsl<Conn> for SqliteByKeys<'_, T, C> {}

@@ -21,4 +21,4 @@ pub struct CheckInRow {
     pub updated_at: NaiveDateTime,
 }
 
-super::journal_queries!(check_ins, CheckInRow, answered_at, dated: true);
+super::journal_queries!(check_ins, CheckInRow, answered_at, dated: true, by_id: "check_ins_user_id");

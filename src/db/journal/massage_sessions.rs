@@ -27,4 +27,4 @@ pub struct MassageSessionRow {
     pub updated_at: NaiveDateTime,
 }
 
-super::journal_queries!(massage_sessions, MassageSessionRow, started_at, dated: true);
+super::journal_queries!(massage_sessions, MassageSessionRow, started_at, dated: true, by_id: "massage_sessions_user_id");

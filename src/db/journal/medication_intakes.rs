@@ -24,7 +24,7 @@ pub struct MedicationIntakeRow {
     pub updated_at: NaiveDateTime,
 }
 
-super::journal_queries!(medication_intakes, MedicationIntakeRow, taken_at, dated: true);
+super::journal_queries!(medication_intakes, MedicationIntakeRow, taken_at, dated: true, by_id: "medication_intakes_user_id");
 
 /// The live intakes of these medications (what deleting the medications takes with them).
 pub fn live_of_medications(
@@ -34,14 +34,37 @@ pub fn live_of_medications(
 ) -> QueryResult<Vec<MedicationIntakeRow>> {
     let mut rows = Vec::new();
     for chunk in medication_ids.chunks(crate::db::journal::IDS_PER_QUERY) {
-        rows.extend(
-            medication_intakes::table
+        rows.extend(match &mut *conn {
+            DbConn::Pg(engine) => medication_intakes::table
                 .filter(medication_intakes::user_id.eq(user_id.as_str()))
                 .filter(medication_intakes::medication_id.eq_any(chunk))
                 .filter(medication_intakes::deleted.eq(false))
                 .select(medication_intakes::all_columns)
-                .load::<MedicationIntakeRow>(conn)?,
-        );
+                .load::<MedicationIntakeRow>(engine)?,
+            DbConn::Sqlite(engine) => live_of_medications_query_sqlite(user_id, chunk)
+                .load::<MedicationIntakeRow>(engine)?,
+        });
     }
     Ok(rows)
+}
+
+/// The SQLite statement of [`live_of_medications`], through the (user_id, medication_id)
+/// index (see `journal::by_ids`), so a test can read its plan.
+pub fn live_of_medications_query_sqlite<'a>(
+    user_id: &'a UserId,
+    medication_ids: &'a [String],
+) -> crate::db::journal::by_ids::SqliteByKeys<
+    'a,
+    medication_intakes::table,
+    <medication_intakes::table as diesel::Table>::AllColumns,
+> {
+    crate::db::journal::by_ids::SqliteByKeys {
+        table: medication_intakes::table,
+        columns: medication_intakes::all_columns,
+        index: "medication_intakes_user_medication",
+        key: "medication_id",
+        live_only: true,
+        user_id: user_id.as_str(),
+        keys: medication_ids,
+    }
 }

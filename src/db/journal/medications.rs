@@ -23,4 +23,5 @@ pub struct MedicationRow {
     pub updated_at: NaiveDateTime,
 }
 
-super::journal_queries!(medications, MedicationRow, created_at, dated: false);
+// A rowid table on SQLite: its PRIMARY KEY (user_id, id) is an index SQLite names itself.
+super::journal_queries!(medications, MedicationRow, created_at, dated: false, by_id: "sqlite_autoindex_medications_1");

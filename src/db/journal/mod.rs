@@ -3,7 +3,7 @@
 //! The queries are the same for every table but for the table and its time column, so one
 //! small macro writes them; each table's file holds its row type.
 
-mod by_ids;
+pub mod by_ids;
 pub mod check_ins;
 pub mod massage_sessions;
 pub mod medication_intakes;
@@ -31,7 +31,7 @@ pub struct ListFilter {
 /// are written once (`@list`, `@changed`) and built both for the running connection and,
 /// for the plan tests, for each engine by name (`@builders`).
 macro_rules! journal_queries {
-    ($table:ident, $row:ident, $time:ident, dated: $dated:tt) => {
+    ($table:ident, $row:ident, $time:ident, dated: $dated:tt, by_id: $by_id:literal) => {
         use diesel::prelude::*;
 
         use crate::db::journal::ListFilter;
@@ -94,14 +94,27 @@ macro_rules! journal_queries {
                         ids: chunk,
                     }
                     .load::<$row>(engine)?,
-                    DbConn::Sqlite(engine) => $table::table
-                        .filter($table::user_id.eq(user_id.as_str()))
-                        .filter($table::id.eq_any(chunk))
-                        .select($table::all_columns)
-                        .load::<$row>(engine)?,
+                    DbConn::Sqlite(engine) => find_many_query_sqlite(user_id, chunk).load::<$row>(engine)?,
                 });
             }
             Ok(rows)
+        }
+
+        /// The SQLite statement of [`find_many`] for up to [`crate::db::journal::IDS_PER_QUERY`] ids, through
+        /// the (user_id, id) index `$by_id` (see `by_ids`), so a test can read its plan.
+        pub fn find_many_query_sqlite<'a>(
+            user_id: &'a UserId,
+            ids: &'a [String],
+        ) -> crate::db::journal::by_ids::SqliteByKeys<'a, $table::table, <$table::table as diesel::Table>::AllColumns> {
+            crate::db::journal::by_ids::SqliteByKeys {
+                table: $table::table,
+                columns: $table::all_columns,
+                index: $by_id,
+                key: "id",
+                live_only: false,
+                user_id: user_id.as_str(),
+                keys: ids,
+            }
         }
 
         /// Inserts rows with multi-row INSERTs (on the engine's own connection: the

@@ -25,4 +25,4 @@ pub struct PainEntryRow {
     pub updated_at: NaiveDateTime,
 }
 
-super::journal_queries!(pain_entries, PainEntryRow, recorded_at, dated: true);
+super::journal_queries!(pain_entries, PainEntryRow, recorded_at, dated: true, by_id: "pain_entries_user_id");
