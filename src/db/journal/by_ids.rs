@@ -12,9 +12,9 @@
 //!
 //! SQLite has no statistics unless ANALYZE ran, and without them it serves `user_id = ? AND
 //! id IN (…)` on the four tables stored WITHOUT ROWID in (user_id, time, id) order from that
-//! primary key's `user_id` prefix: every push read the person's whole table, since the
-//! (user_id, id) index needs a second probe into the table for each row it finds. `INDEXED
-//! BY` names the index; a statement whose index is gone fails to prepare instead of quietly
+//! primary key's `user_id` prefix (presumably because the (user_id, id) index needs a second
+//! probe into the table for each row it finds): every push read the person's whole table.
+//! `INDEXED BY` names the index; a statement whose index is gone fails to prepare instead of quietly
 //! scanning.
 
 use diesel::expression::Expression;

@@ -27,7 +27,8 @@ pub struct ListFilter {
 }
 
 /// Writes `find`, `insert_if_absent`, `update`, `list` and `changed_since` for a journal table whose
-/// rows are `$row`, ordered by `$time` (an instant column) and id. The list and pull queries
+/// rows are `$row`, ordered by `$time` (an instant column) and id; `$by_id` names its SQLite
+/// index on (user_id, id), which a push's look-up of many ids goes through (see `by_ids`). The list and pull queries
 /// are written once (`@list`, `@changed`) and built both for the running connection and,
 /// for the plan tests, for each engine by name (`@builders`).
 macro_rules! journal_queries {
