@@ -3,8 +3,9 @@
 //! medication), and pull latency for an up-to-date client and for a five-year first sync.
 //!
 //! `cargo bench --bench sync` (SQLite; PostgreSQL too when `TEST_POSTGRES_URL` or
-//! postgres://postgres@127.0.0.1/postgres answers). Prints a table; nothing here asserts a
-//! time. Targets: ingest ≥ 50% of the raw insert rate; up-to-date pull p50 < 2 ms on SQLite.
+//! postgres://postgres@127.0.0.1/postgres answers; `-- <table> …` measures only the push of
+//! those tables). Prints a table; nothing here asserts a time. Targets: ingest ≥ 50% of the
+//! raw insert rate; up-to-date pull p50 < 2 ms on SQLite.
 
 use std::time::{Duration, Instant};
 
@@ -379,6 +380,7 @@ async fn run(engine: &str, location: DatabaseLocation) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+    let only = kinds_asked();
     for kind in [
         Kind::Pain,
         Kind::Medication,
@@ -386,7 +388,12 @@ async fn run(engine: &str, location: DatabaseLocation) {
         Kind::Massage,
         Kind::CheckIn,
     ] {
-        ingest(&bench, kind).await;
+        if only.is_empty() || only.iter().any(|table| table == kind.table()) {
+            ingest(&bench, kind).await;
+        }
+    }
+    if !only.is_empty() {
+        return;
     }
     // The pulls read another person's journal of 18k pain entries: about five years of a busy
     // one.
@@ -468,13 +475,22 @@ async fn ingest(bench: &Bench, kind: Kind) {
     }
 }
 
+/// The tables named on the command line (`cargo bench --bench sync -- medications`): only
+/// their ingest is measured, for profiling one kind. None: everything.
+fn kinds_asked() -> Vec<String> {
+    std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect()
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is expected.
+    // `cargo bench` passes `--bench`; other arguments name tables (`kinds_asked`).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -290,35 +290,6 @@ impl PatientToken {
         F: FnOnce(&mut DbConn, &UserId, Reservation) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.write_in(state, count, Plans::Cached, work).await
-    }
-
-    /// [`Self::write`] in a [`DbConn::write_transaction_planned_for_values`], for a sync push:
-    /// its lookups of many ids need plans made for those ids.
-    pub async fn write_planned_for_values<T, F>(
-        self,
-        state: &AppState,
-        count: i64,
-        work: F,
-    ) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConn, &UserId, Reservation) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.write_in(state, count, Plans::ForValues, work).await
-    }
-
-    async fn write_in<T, F>(
-        self,
-        state: &AppState,
-        count: i64,
-        plans: Plans,
-        work: F,
-    ) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConn, &UserId, Reservation) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
         let PatientToken {
             user_id, session, ..
         } = self;
@@ -340,18 +311,8 @@ impl PatientToken {
                         }
                     }
                 };
-                match plans {
-                    Plans::Cached => conn.write_transaction(transaction),
-                    Plans::ForValues => conn.write_transaction_planned_for_values(transaction),
-                }
+                conn.write_transaction(transaction)
             })
             .await
     }
-}
-
-/// How PostgreSQL plans a write's statements (see [`DbConn::write_transaction_planned_for_values`]).
-#[derive(Debug, Clone, Copy)]
-enum Plans {
-    Cached,
-    ForValues,
 }

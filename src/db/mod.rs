@@ -233,29 +233,8 @@ impl DbConn {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        self.write_transaction_from("BEGIN", f)
-    }
-
-    /// [`Self::write_transaction`] whose statements PostgreSQL plans for their actual values
-    /// (`plan_cache_mode = force_custom_plan`, set in the same trip as BEGIN). A push that
-    /// deletes medications finds their intakes with `medication_id = ANY($ids)`; a cached
-    /// generic plan cannot hash that list and compares every id against every row of the
-    /// user. (Its look-up of the pushed ids no longer depends on the plan: `journal::by_ids`.)
-    pub fn write_transaction_planned_for_values<T, E, F>(&mut self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E>,
-        E: From<diesel::result::Error>,
-    {
-        self.write_transaction_from("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan", f)
-    }
-
-    fn write_transaction_from<T, E, F>(&mut self, pg_begin: &str, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E>,
-        E: From<diesel::result::Error>,
-    {
         match self {
-            DbConn::Pg(_) => self.transaction_from(pg_begin, f),
+            DbConn::Pg(_) => self.transaction_from("BEGIN", f),
             DbConn::Sqlite(_) => {
                 let turn = SQLITE_WRITER.lock();
                 let result = self.transaction_from("BEGIN IMMEDIATE", f);

@@ -574,8 +574,11 @@ impl Pusher<'_> {
             }
         }
         R::insert_many(self.conn, &new_rows)?;
-        for row in new_rows {
-            existing.insert(R::row_id(&row).to_owned(), row);
+        if !push.deleted.is_empty() {
+            // A record created and deleted in the same push.
+            for row in new_rows {
+                existing.insert(R::row_id(&row).to_owned(), row);
+            }
         }
         let mut deleted_rows = Vec::new();
         for id in &push.deleted {
@@ -649,7 +652,7 @@ pub async fn push(
     let push = ParsedPush::new(last_pulled_at, body, idempotency_key)?;
     // The transaction opens with the user's row lock, taken by the statement that also checks
     // the session, before any read.
-    user.write_planned_for_values(
+    user.write(
         state,
         push.first_reservation(),
         move |conn, user_id, reserved| push.apply(conn, user_id, reserved),
@@ -667,7 +670,7 @@ pub async fn push_as_owner(
     let push = ParsedPush::new(None, body, None)?;
     state
         .db(move |conn| {
-            conn.write_transaction_planned_for_values(|conn| {
+            conn.write_transaction(|conn| {
                 let reserved = change_seq::reserve(conn, &user_id, push.first_reservation())?;
                 push.apply(conn, &user_id, reserved)
             })

@@ -483,6 +483,19 @@ struct Fetched {
     rows: i64,
 }
 
+/// The rows of `table` the open transaction has read so far, by index or by scan, as
+/// PostgreSQL counts them (`pg_stat_xact_user_tables`).
+fn rows_fetched(conn: &mut PgConnection, table: &str) -> i64 {
+    diesel::sql_query(
+        "SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::bigint AS rows
+           FROM pg_stat_xact_user_tables WHERE relname = $1",
+    )
+    .bind::<Text, _>(table)
+    .get_result::<Fetched>(conn)
+    .unwrap()
+    .rows
+}
+
 /// A push looks its ids up with one probe of the primary key each, whatever the statistics
 /// say about the person. With the table analysed before a person's rows arrived (a first
 /// sync that uploads years of journal in pushes of a few hundred rows), `id = ANY($ids)` read
@@ -525,16 +538,101 @@ async fn a_push_looks_up_only_the_ids_it_names_even_with_stale_statistics() {
     let DbConn::Pg(inner) = &mut db else {
         unreachable!()
     };
-    let fetched = diesel::sql_query(
-        "SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::bigint AS rows
-           FROM pg_stat_xact_user_tables WHERE relname = 'pain_entries'",
-    )
-    .get_result::<Fetched>(inner)
-    .unwrap()
-    .rows;
+    let fetched = rows_fetched(inner, "pain_entries");
     inner.batch_execute("ROLLBACK").unwrap();
     assert!(
         fetched <= 100,
         "the look-up of 200 ids read {fetched} of the person's 5,000 rows"
     );
+}
+
+/// A push that deletes medications finds their live intakes with one probe of
+/// (user_id, medication_id) per medication, under a plan made for the values and under a
+/// cached generic one alike. Under a generic plan, `medication_id = ANY($ids)` read all of the
+/// person's intakes and filtered them, so every push was planned afresh
+/// (`plan_cache_mode = force_custom_plan`); now pushes keep their plans.
+#[tokio::test]
+async fn deleting_a_medication_reads_only_its_own_intakes() {
+    use diesel::connection::SimpleConnection;
+    use pain_journal::db::journal::medication_intakes;
+    use pain_journal::db::schema::medication_intakes as intakes;
+    use pain_journal::db::DbConn;
+
+    let Some((app, mut conn)) = seeded_postgres().await else {
+        return;
+    };
+    let (ann, _) = app.user("ann@example.com").await;
+    let ann = ann["id"].as_str().unwrap().to_owned();
+    // Statistics from before Ann's rows (the other people's intakes spread over their five
+    // medications, as people take several), then 5,000 intakes of her daily pill and three
+    // of the one she deletes.
+    conn.batch_execute(&format!(
+        "UPDATE medication_intakes SET medication_id = 'm' || (1 + abs(hashtext(id)) % 5);
+         ANALYZE medication_intakes;
+         INSERT INTO medications (user_id, id, name, drug_class, strength, strength_unit, form,
+                                  active, version, created_at, updated_at)
+         VALUES ('{ann}', 'daily', 'Ibuprofen 400', 'nsaid', 400, 'mg', 'tablet', true, 1, now(), now()),
+                ('{ann}', 'gone', 'Tramadol 50', 'opioid', 50, 'mg', 'tablet', true, 2, now(), now());
+         INSERT INTO medication_intakes (user_id, id, medication_id, taken_at, local_date,
+                                         quantity, version, created_at, updated_at)
+         SELECT '{ann}', 'daily-' || g, 'daily', now(), current_date, 1, 10 + g, now(), now()
+           FROM generate_series(1, 5000) AS g
+         UNION ALL
+         SELECT '{ann}', 'gone-' || g, 'gone', now(), current_date, 1, 9000 + g, now(), now()
+           FROM generate_series(1, 3) AS g;"
+    ))
+    .unwrap();
+
+    let gone = ["gone".to_owned()];
+    let ann = UserId::from_trusted(ann);
+    // Each count on a connection of its own: a backend's view of its transaction's counts
+    // also holds what its earlier statements read until it reports them (once a second).
+    let fresh = || {
+        let DatabaseLocation::Postgres(url) = &app.settings.database else {
+            unreachable!()
+        };
+        PgConnection::establish(url).unwrap()
+    };
+
+    // The control: the form this replaced, under a cached generic plan (pushes used to be
+    // planned for their values to avoid it), reads every intake of hers.
+    let inner = &mut fresh();
+    inner
+        .batch_execute("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .unwrap();
+    let found = intakes::table
+        .filter(intakes::user_id.eq(ann.as_str()))
+        .filter(intakes::medication_id.eq_any(&gone))
+        .filter(intakes::deleted.eq(false))
+        .select(intakes::id)
+        .load::<String>(inner)
+        .unwrap();
+    assert_eq!(found.len(), 3);
+    let fetched = rows_fetched(inner, "medication_intakes");
+    inner.batch_execute("ROLLBACK").unwrap();
+    assert!(
+        fetched > 5000,
+        "the old form under a cached plan read only {fetched} rows"
+    );
+
+    for plan_mode in ["force_custom_plan", "force_generic_plan"] {
+        let mut db = DbConn::Pg(fresh());
+        let DbConn::Pg(inner) = &mut db else {
+            unreachable!()
+        };
+        inner
+            .batch_execute(&format!("BEGIN; SET LOCAL plan_cache_mode = {plan_mode}"))
+            .unwrap();
+        let found = medication_intakes::live_of_medications(&mut db, &ann, &gone).unwrap();
+        assert_eq!(found.len(), 3, "{plan_mode}");
+        let DbConn::Pg(inner) = &mut db else {
+            unreachable!()
+        };
+        let fetched = rows_fetched(inner, "medication_intakes");
+        inner.batch_execute("ROLLBACK").unwrap();
+        assert!(
+            fetched <= 3,
+            "{plan_mode}: the intakes of one medication read {fetched} of the person's 5,003"
+        );
+    }
 }

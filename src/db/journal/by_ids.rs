@@ -7,8 +7,10 @@
 //! and the planner then reads *all* their rows through the (user_id, version) index and
 //! filters them by id: each push of the same size cost more than the one before (4 ms per 100
 //! ids at 30,000 rows where the primary key answers in 0.2 ms). Here every id is its own
-//! lateral probe, `LIMIT 1` keeps the planner from flattening it into a join, and an equality
-//! on both columns of the unique key is always planned as that key's index scan.
+//! lateral probe, and an equality on both columns of the unique key is always planned as that
+//! key's index scan. The same form finds the intakes of deleted medications through
+//! (user_id, medication_id): `medication_id = ANY($ids)` needed a plan made for the values
+//! at hand, so every push used to be planned afresh (`plan_cache_mode = force_custom_plan`).
 //!
 //! SQLite has no statistics unless ANALYZE ran, and without them it serves `user_id = ? AND
 //! id IN (…)` on the four tables stored WITHOUT ROWID in (user_id, time, id) order from that
@@ -24,15 +26,21 @@ use diesel::sql_types::{Array, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
-pub struct ByIds<'a, T, C> {
+/// PostgreSQL's `SELECT columns FROM unnest($keys) AS wanted(key) CROSS JOIN LATERAL (SELECT *
+/// FROM table WHERE user_id = $1 AND key = wanted.key [AND NOT deleted] OFFSET 0)`: one probe
+/// of an index that starts with (user_id, key) per key. `OFFSET 0` keeps the planner from
+/// flattening the lateral subquery into a join, which it would plan from the statistics.
+pub struct PgByKeys<'a, T, C> {
     pub table: T,
     /// The table's `all_columns`: their names, qualified by the table's, then name the probe.
     pub columns: C,
+    pub key: &'static str,
+    pub live_only: bool,
     pub user_id: &'a str,
-    pub ids: &'a [String],
+    pub keys: &'a [String],
 }
 
-impl<T, C> QueryFragment<Pg> for ByIds<'_, T, C>
+impl<T, C> QueryFragment<Pg> for PgByKeys<'_, T, C>
 where
     T: QueryFragment<Pg>,
     C: QueryFragment<Pg>,
@@ -41,8 +49,8 @@ where
         out.push_sql("SELECT ");
         self.columns.walk_ast(out.reborrow())?;
         out.push_sql(" FROM unnest(");
-        out.push_bind_param::<Array<Text>, _>(self.ids)?;
-        out.push_sql(") AS \"wanted\"(\"id\") CROSS JOIN LATERAL (SELECT * FROM ");
+        out.push_bind_param::<Array<Text>, _>(self.keys)?;
+        out.push_sql(") AS \"wanted\"(\"key\") CROSS JOIN LATERAL (SELECT * FROM ");
         self.table.walk_ast(out.reborrow())?;
         out.push_sql(" WHERE ");
         self.table.walk_ast(out.reborrow())?;
@@ -50,22 +58,30 @@ where
         out.push_bind_param::<Text, _>(self.user_id)?;
         out.push_sql(" AND ");
         self.table.walk_ast(out.reborrow())?;
-        out.push_sql(".\"id\" = \"wanted\".\"id\" LIMIT 1) AS ");
+        out.push_sql(".");
+        out.push_identifier(self.key)?;
+        out.push_sql(" = \"wanted\".\"key\"");
+        if self.live_only {
+            out.push_sql(" AND NOT ");
+            self.table.walk_ast(out.reborrow())?;
+            out.push_sql(".\"deleted\"");
+        }
+        out.push_sql(" OFFSET 0) AS ");
         self.table.walk_ast(out.reborrow())?;
         Ok(())
     }
 }
 
-impl<T, C> QueryId for ByIds<'_, T, C> {
+impl<T, C> QueryId for PgByKeys<'_, T, C> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<T, C: Expression> Query for ByIds<'_, T, C> {
+impl<T, C: Expression> Query for PgByKeys<'_, T, C> {
     type SqlType = C::SqlType;
 }
 
-impl<T, C, Conn> RunQueryDsl<Conn> for ByIds<'_, T, C> {}
+impl<T, C, Conn> RunQueryDsl<Conn> for PgByKeys<'_, T, C> {}
 
 /// SQLite's `SELECT columns FROM table INDEXED BY index WHERE user_id = ? AND key IN (…)`
 /// (and `AND deleted = 0` with `live_only`): the index must start with (user_id, key).

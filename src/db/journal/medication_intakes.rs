@@ -35,17 +35,35 @@ pub fn live_of_medications(
     let mut rows = Vec::new();
     for chunk in medication_ids.chunks(crate::db::journal::IDS_PER_QUERY) {
         rows.extend(match &mut *conn {
-            DbConn::Pg(engine) => medication_intakes::table
-                .filter(medication_intakes::user_id.eq(user_id.as_str()))
-                .filter(medication_intakes::medication_id.eq_any(chunk))
-                .filter(medication_intakes::deleted.eq(false))
-                .select(medication_intakes::all_columns)
-                .load::<MedicationIntakeRow>(engine)?,
+            DbConn::Pg(engine) => {
+                live_of_medications_query_pg(user_id, chunk).load::<MedicationIntakeRow>(engine)?
+            }
             DbConn::Sqlite(engine) => live_of_medications_query_sqlite(user_id, chunk)
                 .load::<MedicationIntakeRow>(engine)?,
         });
     }
     Ok(rows)
+}
+
+/// The PostgreSQL statement of [`live_of_medications`]: one probe of the
+/// (user_id, medication_id) index per medication, whatever plan is cached (see
+/// `journal::by_ids`).
+pub fn live_of_medications_query_pg<'a>(
+    user_id: &'a UserId,
+    medication_ids: &'a [String],
+) -> crate::db::journal::by_ids::PgByKeys<
+    'a,
+    medication_intakes::table,
+    <medication_intakes::table as diesel::Table>::AllColumns,
+> {
+    crate::db::journal::by_ids::PgByKeys {
+        table: medication_intakes::table,
+        columns: medication_intakes::all_columns,
+        key: "medication_id",
+        live_only: true,
+        user_id: user_id.as_str(),
+        keys: medication_ids,
+    }
 }
 
 /// The SQLite statement of [`live_of_medications`], through the (user_id, medication_id)

@@ -88,11 +88,13 @@ macro_rules! journal_queries {
             for chunk in ids.chunks(crate::db::journal::IDS_PER_QUERY) {
                 rows.extend(match &mut *conn {
                     // See `by_ids` for why PostgreSQL is not given `id = ANY(…)`.
-                    DbConn::Pg(engine) => crate::db::journal::by_ids::ByIds {
+                    DbConn::Pg(engine) => crate::db::journal::by_ids::PgByKeys {
                         table: $table::table,
                         columns: $table::all_columns,
+                        key: "id",
+                        live_only: false,
                         user_id: user_id.as_str(),
-                        ids: chunk,
+                        keys: chunk,
                     }
                     .load::<$row>(engine)?,
                     DbConn::Sqlite(engine) => find_many_query_sqlite(user_id, chunk).load::<$row>(engine)?,
