@@ -396,7 +396,7 @@ async fn sqlite_pulls_search_only_the_persons_rows() {
 /// itself (no ANALYZE statistics), SQLite served `user_id = ? AND id IN (…)` on the four
 /// tables stored in (user_id, time, id) order from that key's `user_id` prefix, reading the
 /// person's whole table on every push; so did the look-up of the intakes of deleted
-/// medications.
+/// medications. And the statement is one for any number of ids, so it stays prepared.
 #[tokio::test]
 async fn sqlite_push_lookups_probe_the_unique_key_per_id() {
     use pain_journal::db::journal::{
@@ -470,11 +470,23 @@ async fn sqlite_push_lookups_probe_the_unique_key_per_id() {
     for (table, index, probe, query) in lookups {
         let (sql, plan) = sqlite_plan(&mut conn, &query);
         assert_eq!(
-            plan,
+            plan.lines().next().unwrap(),
             format!("SEARCH {table} USING INDEX {index} {probe}"),
-            "{sql}"
+            "{sql}\n{plan}"
         );
     }
+
+    // One statement for any number of ids, so it stays prepared: the ids are one bound list.
+    let many: Vec<String> = (0..300).map(|i| format!("id-{i}")).collect();
+    let (few, _) = sqlite_plan(
+        &mut conn,
+        &sqlite(pain_entries::find_many_query_sqlite(&user, &ids)),
+    );
+    let (more, _) = sqlite_plan(
+        &mut conn,
+        &sqlite(pain_entries::find_many_query_sqlite(&user, &many)),
+    );
+    assert_eq!(few, more);
 }
 
 #[derive(QueryableByName)]

@@ -68,11 +68,10 @@ pub fn live_of_medications_query_pg<'a>(
 
 /// The SQLite statement of [`live_of_medications`], through the (user_id, medication_id)
 /// index (see `journal::by_ids`), so a test can read its plan.
-pub fn live_of_medications_query_sqlite<'a>(
-    user_id: &'a UserId,
-    medication_ids: &'a [String],
+pub fn live_of_medications_query_sqlite(
+    user_id: &UserId,
+    medication_ids: &[String],
 ) -> crate::db::journal::by_ids::SqliteByKeys<
-    'a,
     medication_intakes::table,
     <medication_intakes::table as diesel::Table>::AllColumns,
 > {
@@ -82,7 +81,7 @@ pub fn live_of_medications_query_sqlite<'a>(
         index: "medication_intakes_user_medication",
         key: "medication_id",
         live_only: true,
-        user_id: user_id.as_str(),
-        keys: medication_ids,
+        user_id: user_id.as_str().to_owned(),
+        keys: crate::db::journal::by_ids::keys_json(medication_ids),
     }
 }

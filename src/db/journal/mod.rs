@@ -12,7 +12,7 @@ pub mod pain_entries;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-/// Ids per `IN (…)` lookup: well under SQLite's bound-parameter limit.
+/// Ids per look-up by ids (one array or JSON list of them each).
 pub const IDS_PER_QUERY: usize = 500;
 /// Rows per multi-row INSERT (× ~15 columns stays under SQLite's parameter limit).
 pub const ROWS_PER_INSERT: usize = 500;
@@ -105,18 +105,18 @@ macro_rules! journal_queries {
 
         /// The SQLite statement of [`find_many`] for up to [`crate::db::journal::IDS_PER_QUERY`] ids, through
         /// the (user_id, id) index `$by_id` (see `by_ids`), so a test can read its plan.
-        pub fn find_many_query_sqlite<'a>(
-            user_id: &'a UserId,
-            ids: &'a [String],
-        ) -> crate::db::journal::by_ids::SqliteByKeys<'a, $table::table, <$table::table as diesel::Table>::AllColumns> {
+        pub fn find_many_query_sqlite(
+            user_id: &UserId,
+            ids: &[String],
+        ) -> crate::db::journal::by_ids::SqliteByKeys<$table::table, <$table::table as diesel::Table>::AllColumns> {
             crate::db::journal::by_ids::SqliteByKeys {
                 table: $table::table,
                 columns: $table::all_columns,
                 index: $by_id,
                 key: "id",
                 live_only: false,
-                user_id: user_id.as_str(),
-                keys: ids,
+                user_id: user_id.as_str().to_owned(),
+                keys: crate::db::journal::by_ids::keys_json(ids),
             }
         }
 
