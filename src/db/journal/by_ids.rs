@@ -16,8 +16,8 @@
 //! id IN (…)` on the four tables stored WITHOUT ROWID in (user_id, time, id) order from that
 //! primary key's `user_id` prefix (presumably because the (user_id, id) index needs a second
 //! probe into the table for each row it finds): every push read the person's whole table.
-//! `INDEXED BY` names the index; a statement whose index is gone fails to prepare instead of quietly
-//! scanning.
+//! `INDEXED BY` names the index; a statement whose index is gone fails to prepare instead of
+//! quietly scanning. The ids are bound as one JSON list, so the statement stays prepared.
 
 use diesel::expression::Expression;
 use diesel::pg::Pg;
