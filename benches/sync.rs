@@ -478,10 +478,22 @@ async fn ingest(bench: &Bench, kind: Kind) {
 /// The tables named on the command line (`cargo bench --bench sync -- medications`): only
 /// their ingest is measured, for profiling one kind. None: everything.
 fn kinds_asked() -> Vec<String> {
-    std::env::args()
+    let asked: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))
-        .collect()
+        .collect();
+    let tables = [
+        Kind::Pain,
+        Kind::Medication,
+        Kind::Intake,
+        Kind::Massage,
+        Kind::CheckIn,
+    ]
+    .map(Kind::table);
+    if let Some(unknown) = asked.iter().find(|table| !tables.contains(&table.as_str())) {
+        panic!("no table `{unknown}`; tables are {}", tables.join(", "));
+    }
+    asked
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -101,7 +101,9 @@ pub struct SqliteByKeys<T, C> {
 
 /// `keys` as the JSON array [`SqliteByKeys`] binds.
 pub fn keys_json(keys: &[String]) -> String {
-    serde_json::to_string(keys).unwrap_or_else(|_| "[]".into())
+    // A list of strings always serialises; an empty list instead would make a push miss the
+    // rows it names.
+    serde_json::to_string(keys).expect("a list of strings serialises as JSON")
 }
 
 impl<T, C> QueryFragment<Sqlite> for SqliteByKeys<T, C>
