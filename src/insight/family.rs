@@ -17,7 +17,7 @@
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use statrs::distribution::{Normal, Poisson};
+use statrs::distribution::{ContinuousCDF, Normal, Poisson};
 
 use super::lag_scan::{known_window_z, scan, ALPHA_HIGHER, ALPHA_LOWER};
 use super::reference::extreme_z;
@@ -178,9 +178,9 @@ pub struct Outcome {
     pub covered: usize,
     pub intervals: usize,
     pub error_sum: f64,
-    /// Runs in which the true window, had it been known in advance, differs at the usual
-    /// two-sided 5% (`|z| ≥ 1.96`, in the effect's direction): the ceiling for any search
-    /// that has to find the window.
+    /// Runs in which the true window, had it been known in advance, differs in the effect's
+    /// direction at the verdict's own levels (`known_window_verdict`): the ceiling for any
+    /// search that has to find the window, as no search can beat being told it.
     pub known_window: usize,
     /// Runs in which issue 9's reference (`reference`: a Poisson fit per window, the most
     /// extreme taken, its critical values from simulated people without an effect) says
@@ -196,6 +196,22 @@ pub struct Outcome {
 pub struct Critical {
     pub lower: f64,
     pub higher: f64,
+}
+
+/// What the verdict would say if the window had been named in advance and its `z` alone
+/// were tested at the verdict's own levels: "lower" (`Some(true)`) at a one-sided
+/// [`ALPHA_LOWER`] (z ≤ −1.75), "higher" at a one-sided [`ALPHA_HIGHER`] (z ≥ 2.33). Against
+/// the usual two-sided |z| ≥ 1.96 this is the fair ceiling: the search spends the same 4%
+/// on "lower".
+pub fn known_window_verdict(z: f64) -> Option<bool> {
+    let normal = Normal::new(0.0, 1.0).expect("valid normal");
+    if z <= normal.inverse_cdf(ALPHA_LOWER) {
+        Some(true)
+    } else if z >= normal.inverse_cdf(1.0 - ALPHA_HIGHER) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// The reference's critical values for `weeks`, from `runs` journals without an effect
@@ -241,8 +257,10 @@ pub fn evaluate(case: &Case, runs: usize, first_seed: u64, reference: Option<Cri
         let days = daily(&journal, None, None);
         outcome.runs += 1;
         if let Some(z) = known_window_z(&days, |d| d.doses, case.onset, case.length) {
-            if z.abs() >= 1.96 && (case.effect == 0.0 || (z < 0.0) == (case.effect < 0.0)) {
-                outcome.known_window += 1;
+            if let Some(lower) = known_window_verdict(z) {
+                if case.effect == 0.0 || lower == (case.effect < 0.0) {
+                    outcome.known_window += 1;
+                }
             }
         }
         if let Some(critical) = reference {
@@ -367,7 +385,7 @@ fn names(name: &str, text: &str) -> bool {
 /// whose name holds that text (from the start of a word).
 pub fn validation_table(runs: usize, only: Option<&str>) -> String {
     let mut out = String::from(
-        "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
+        "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance (same levels) | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut critical = std::collections::BTreeMap::new();
     for (name, case) in cases() {
@@ -458,6 +476,17 @@ pub fn check(runs: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::names;
+
+    #[test]
+    fn the_known_window_is_tested_at_the_verdicts_own_levels() {
+        use super::known_window_verdict;
+        // One-sided 4% for a drop: −1.80 is "lower" although |z| < 1.96.
+        assert_eq!(known_window_verdict(-1.80), Some(true));
+        assert_eq!(known_window_verdict(-1.70), None);
+        // One-sided 1% for a rise: 2.0 is not enough, 2.4 is.
+        assert_eq!(known_window_verdict(2.0), None);
+        assert_eq!(known_window_verdict(2.4), Some(false));
+    }
 
     #[test]
     fn a_case_is_picked_by_text_that_starts_a_word() {
