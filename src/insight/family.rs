@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{ContinuousCDF, Normal, Poisson};
 
-use super::lag_scan::{known_window_z, scan, ALPHA_HIGHER, ALPHA_LOWER};
+use super::lag_scan::{known_window_z, scan, verdict, ALPHA_HIGHER, ALPHA_LOWER};
 use super::reference::extreme_z;
 use super::series::{daily, Journal, PainObservation};
 use super::simulate::record_doses;
@@ -200,18 +200,13 @@ pub struct Critical {
 
 /// What the verdict would say if the window had been named in advance and its `z` alone
 /// were tested at the verdict's own levels: "lower" (`Some(true)`) at a one-sided
-/// [`ALPHA_LOWER`] (z ≤ −1.75), "higher" at a one-sided [`ALPHA_HIGHER`] (z ≥ 2.33). Against
+/// [`ALPHA_LOWER`] (z ≤ −1.75), "higher" at a one-sided [`ALPHA_HIGHER`] (z ≥ 2.33), by the
+/// verdict's own rule (`lag_scan::verdict`) on the one-sided normal p-values. Against
 /// the usual two-sided |z| ≥ 1.96 this is the fair ceiling: the search spends the same 4%
 /// on "lower".
 pub fn known_window_verdict(z: f64) -> Option<bool> {
     let normal = Normal::new(0.0, 1.0).expect("valid normal");
-    if z <= normal.inverse_cdf(ALPHA_LOWER) {
-        Some(true)
-    } else if z >= normal.inverse_cdf(1.0 - ALPHA_HIGHER) {
-        Some(false)
-    } else {
-        None
-    }
+    verdict(normal.cdf(z), normal.sf(z))
 }
 
 /// The reference's critical values for `weeks`, from `runs` journals without an effect

@@ -545,7 +545,7 @@ impl LagScan {
 
 /// "Lower" (`Some(true)`) at `p_lower` ≤ [`ALPHA_LOWER`], else "higher" at `p_higher` ≤
 /// [`ALPHA_HIGHER`], else no clear difference.
-fn verdict(p_lower: f64, p_higher: f64) -> Option<bool> {
+pub(crate) fn verdict(p_lower: f64, p_higher: f64) -> Option<bool> {
     if p_lower <= ALPHA_LOWER {
         Some(true)
     } else if p_higher <= ALPHA_HIGHER {
