@@ -3,7 +3,7 @@
 //! Unlike the first simulator (`simulate`: relief exactly the 7 days after a session), a
 //! person here can have relief that starts on the day of the massage or up to two days later
 //! and lasts 1 to 10 days, of any size (−50% to +20%), with massages booked in random weeks,
-//! fortnightly, in courses (four weekly sessions, then a month without) or *because* pain was
+//! every week, fortnightly, in courses (four weekly sessions, then a month without) or *because* pain was
 //! high; pain that drifts for weeks; a pill habit that drifts for weeks whatever the pain;
 //! days not logged at all; or someone who logs only the bad days. Doses follow pain
 //! log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at pain 5, 4 at pain 8), not in the
@@ -28,6 +28,9 @@ use super::stats::quantile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Booking {
     RandomWeeks,
+    /// A session every week (a course of weekly massages, common for sciatica): twice the
+    /// sessions of random weeks, but few days far from a session to compare with.
+    Weekly,
     Fortnightly,
     /// Four weekly sessions, then four weeks without, and again.
     Courses,
@@ -39,6 +42,7 @@ impl Booking {
     pub fn name(&self) -> &'static str {
         match self {
             Booking::RandomWeeks => "random weeks",
+            Booking::Weekly => "weekly",
             Booking::Fortnightly => "fortnightly",
             Booking::Courses => "courses",
             Booking::OnBadDays => "on bad days",
@@ -117,6 +121,7 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
         let monday = week * 7;
         let day = match case.booking {
             Booking::RandomWeeks => rng.gen_bool(0.5).then(|| monday + rng.gen_range(0..7)),
+            Booking::Weekly => Some(monday + rng.gen_range(0..7)),
             Booking::Fortnightly => (week % 2 == 0).then(|| monday + rng.gen_range(0..7)),
             Booking::Courses => (week % 8 < 4).then(|| monday + rng.gen_range(0..7)),
             Booking::OnBadDays => match (monday..monday + 6).find(|&d| pain[d] >= 7.0) {
@@ -292,6 +297,7 @@ pub fn cases() -> Vec<(String, Case)> {
     for weeks in [26, 52] {
         for booking in [
             Booking::RandomWeeks,
+            Booking::Weekly,
             Booking::Fortnightly,
             Booking::Courses,
             Booking::OnBadDays,
@@ -358,6 +364,20 @@ pub fn cases() -> Vec<(String, Case)> {
             ("+20% days 1–7", Case::effect(weeks, 0.2, 1, 7)),
         ] {
             cases.push((format!("{weeks} w, {name}"), case));
+        }
+        // The same drops with twice the sessions: how much of the power is the number of
+        // sessions, and what relief that outlasts the gap between sessions leaves to see.
+        for (onset, length) in [(0, 3), (1, 3), (2, 3), (1, 5), (1, 7)] {
+            cases.push((
+                format!(
+                    "{weeks} w, −33% on days {onset}–{}, weekly",
+                    onset + length - 1
+                ),
+                Case {
+                    booking: Booking::Weekly,
+                    ..Case::effect(weeks, -0.33, onset, length)
+                },
+            ));
         }
     }
     cases.push(("8 w, −33% days 1–5".into(), Case::effect(8, -0.33, 1, 5)));
