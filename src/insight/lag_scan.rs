@@ -69,7 +69,8 @@ pub const MIN_SESSIONS: usize = 3;
 /// extremes of the shifted timelines (where no day is far from a session) larger than a
 /// journal's own, so the bar for "lower" sat too high. Requiring three weeks of other days
 /// found a 3–5-day drop of a third in weekly journals 8–11 points more often at 26 weeks,
-/// and changed no case with sessions in half the weeks or fewer (measured on `family`).
+/// and changed neither power nor false alarms in any case with sessions in half the weeks
+/// or fewer (measured on `family`).
 const MIN_OTHER_DAYS: usize = 21;
 /// "Lower" is reported at a one-sided p-value at or below this, "higher" at or below
 /// [`ALPHA_HIGHER`]: under no effect, at most 5% of journals hear either. The split leans
