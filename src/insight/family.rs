@@ -3,8 +3,8 @@
 //! Unlike the first simulator (`simulate`: relief exactly the 7 days after a session), a
 //! person here can have relief that starts on the day of the massage or up to two days later
 //! and lasts 1 to 10 days, of any size (−50% to +20%), with massages booked in random weeks,
-//! every week, fortnightly, in courses (four weekly sessions, then a month without) or *because* pain was
-//! high; pain that drifts for weeks; a pill habit that drifts for weeks whatever the pain;
+//! every week, fortnightly, in courses (four weekly sessions, then a month without) or
+//! *because* pain was high; pain that drifts for weeks; a pill habit that drifts for weeks whatever the pain;
 //! days not logged at all; or someone who logs only the bad days. Doses follow pain
 //! log-linearly (`rate = 0.8·e^(0.2·pain)`: about 2 a day at pain 5, 4 at pain 8), not in the
 //! straight line the analysis fits, so the method is not checked on its own assumptions.
