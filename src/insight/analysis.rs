@@ -370,8 +370,31 @@ fn days_after_massage(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<Lag
     (days.len() >= MIN_WEEKS * 7).then(|| lag_scan::scan(days, outcome))?
 }
 
+/// The outcome's one value when the journal is long enough to search but the outcome was
+/// the same on every day with a pain entry (a fixed regimen, say 20 MME of a long-acting
+/// opioid every day): there is no difference to find, which is an answer, not a lack of
+/// data.
+fn unchanging(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<f64> {
+    let used: Vec<f64> = days
+        .iter()
+        .filter(|d| d.pain_mean.is_some())
+        .map(&outcome)
+        .collect();
+    let sessions: u32 = days.iter().map(|d| d.massage_sessions).sum();
+    let first = *used.first()?;
+    let enough = days.len() >= MIN_WEEKS * 7
+        && used.len() >= lag_scan::MIN_DAYS
+        && sessions as usize >= lag_scan::MIN_SESSIONS;
+    (enough && first > 0.0 && used.iter().all(|&y| y == first)).then_some(first)
+}
+
 /// Days with some opioid before the opioid verdict is given.
 const MIN_OPIOID_DAYS: usize = 14;
+
+/// Whether the journal holds enough opioid days for the opioid verdict.
+pub fn takes_opioids(days: &[Day]) -> bool {
+    days.iter().filter(|d| d.opioid_mme > 0.0).count() >= MIN_OPIOID_DAYS
+}
 
 pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let painkiller_doses = views(
@@ -394,25 +417,34 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let mut painkiller_doses = painkiller_doses;
     let mut opioid_mme = opioid_mme;
     painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
-    let takes_opioids = days.iter().filter(|d| d.opioid_mme > 0.0).count() >= MIN_OPIOID_DAYS;
+    let takes_opioids = takes_opioids(days);
     if takes_opioids {
         opioid_mme.days_after_massage = days_after_massage(days, |d| d.opioid_mme);
     }
-    let (verdict, summary) = judge(
-        painkiller_doses.days_after_massage.as_ref(),
-        "painkiller doses",
-        &painkiller_doses.weeks,
-        &pain.weeks,
-        weeks,
-    );
-    let (opioid_verdict, opioid_summary) = if takes_opioids {
-        let (v, s) = judge(
-            opioid_mme.days_after_massage.as_ref(),
-            "opioid (MME)",
-            &opioid_mme.weeks,
+    let (verdict, summary) = match unchanging(days, |d| d.doses) {
+        Some(doses) => same_every_day(
+            &format!("number of painkiller doses ({doses} a day)"),
+            &pain.weeks,
+        ),
+        None => judge(
+            painkiller_doses.days_after_massage.as_ref(),
+            "painkiller doses",
+            &painkiller_doses.weeks,
             &pain.weeks,
             weeks,
-        );
+        ),
+    };
+    let (opioid_verdict, opioid_summary) = if takes_opioids {
+        let (v, s) = match unchanging(days, |d| d.opioid_mme) {
+            Some(mme) => same_every_day(&format!("opioid dose ({mme} MME a day)"), &pain.weeks),
+            None => judge(
+                opioid_mme.days_after_massage.as_ref(),
+                "opioid (MME)",
+                &opioid_mme.weeks,
+                &pain.weeks,
+                weeks,
+            ),
+        };
         (Some(v), Some(s))
     } else {
         (None, None)
@@ -460,6 +492,27 @@ fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
     )
 }
 
+/// How pain compared in weeks with and without a massage, in words.
+fn pain_words(pain: &WeekComparison) -> &'static str {
+    match (pain.ci95_low, pain.ci95_high, pain.change_percent) {
+        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher in weeks with a massage",
+        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower in weeks with a massage",
+        _ => "your pain was about the same in weeks with and without a massage",
+    }
+}
+
+/// The answer for an outcome that was the same on every logged day (`unchanging`).
+fn same_every_day(amount: &str, pain: &WeekComparison) -> (Verdict, String) {
+    (
+        Verdict::NoClearDifference,
+        format!(
+            "You took the same {amount} on every day you logged, with or without a massage, so \
+             there is no difference to find; {}.",
+            pain_words(pain)
+        ),
+    )
+}
+
 fn judge(
     scan: Option<&LagScan>,
     what: &str,
@@ -470,11 +523,7 @@ fn judge(
     let Some(scan) = scan else {
         return (Verdict::NotEnoughData, missing(weeks_view, weeks));
     };
-    let pain_words = match (pain.ci95_low, pain.ci95_high, pain.change_percent) {
-        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher in weeks with a massage",
-        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower in weeks with a massage",
-        _ => "your pain was about the same in weeks with and without a massage",
-    };
+    let pain_words = pain_words(pain);
     let days = match (scan.window_first_day, scan.window_last_day) {
         (0, 0) => "On the day of a massage".to_owned(),
         (0, last) => format!("From the day of a massage to {last} days after"),
@@ -559,6 +608,86 @@ mod tests {
             ci95_high: None,
             p_value: None,
         }
+    }
+
+    /// `length` days of a fixed regimen: pain that varies, two NSAID tablets and one 20-MME
+    /// long-acting opioid every day, a massage every Wednesday; with `changed_day`, one day
+    /// has a third tablet.
+    fn fixed_regimen(length: i64, changed_day: Option<i64>) -> Analysis {
+        use crate::insight::series::{daily, weekly, DoseObservation, Journal, PainObservation};
+        let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let mut journal = Journal::default();
+        for d in 0..length {
+            let date = start + chrono::Duration::days(d);
+            journal.pain.push(PainObservation {
+                date,
+                intensity: 4 + (d * 7 % 5) as i32,
+                back_pain: None,
+                leg_pain: None,
+            });
+            let tablets = if changed_day == Some(d) { 3 } else { 2 };
+            for _ in 0..tablets {
+                journal.doses.push(DoseObservation {
+                    date,
+                    drug_class: "nsaid".into(),
+                    mme: None,
+                    mme_days: 1,
+                });
+            }
+            journal.doses.push(DoseObservation {
+                date,
+                drug_class: "opioid".into(),
+                mme: Some(20.0),
+                mme_days: 1,
+            });
+            if d % 7 == 2 {
+                journal.massages.push(date);
+            }
+        }
+        let days = daily(&journal, None, None);
+        analyse(&days, &weekly(&days), &Params::default())
+    }
+
+    #[test]
+    fn a_fixed_regimen_is_answered_not_sent_back_for_more_data() {
+        // The same doses every day for half a year is an answer (nothing changed after
+        // massages), not "not enough data yet: log every day", which this person did.
+        let fixed = fixed_regimen(182, None);
+        assert_eq!(fixed.verdict, Verdict::NoClearDifference);
+        assert!(
+            fixed.summary.starts_with(
+                "You took the same number of painkiller doses (3 a day) on every day you logged, \
+                 with or without a massage, so there is no difference to find; your pain was"
+            ),
+            "{}",
+            fixed.summary
+        );
+        assert_eq!(fixed.opioid_verdict, Some(Verdict::NoClearDifference));
+        let opioid = fixed.opioid_summary.unwrap();
+        assert!(
+            opioid.starts_with("You took the same opioid dose (20 MME a day) on every day"),
+            "{opioid}"
+        );
+        // One day differs: the doses go to the search again, the opioid stays fixed.
+        let changed = fixed_regimen(182, Some(40));
+        assert!(
+            changed.painkiller_doses.days_after_massage.is_some(),
+            "{}",
+            changed.summary
+        );
+        assert!(
+            changed.summary.starts_with("In your records"),
+            "{}",
+            changed.summary
+        );
+        assert!(changed
+            .opioid_summary
+            .unwrap()
+            .starts_with("You took the same opioid dose"));
+        // Too short a journal is still "not enough data", fixed regimen or not.
+        let short = fixed_regimen(42, None);
+        assert_eq!(short.verdict, Verdict::NotEnoughData);
+        assert_eq!(short.opioid_verdict, Some(Verdict::NotEnoughData));
     }
 
     #[test]
