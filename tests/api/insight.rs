@@ -1,7 +1,7 @@
 //! The insight over HTTP on both engines: empty and one-sided journals, a synthetic journal
 //! with a known effect, local days, bad parameters, ownership.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use pain_journal::insight::simulate::{generate, Booking, Scenario};
 use serde_json::{json, Value};
 
@@ -16,7 +16,45 @@ both_engines!(
     days_and_weeks_are_the_users_local_ones,
     bad_parameters_are_400_and_data_stays_private,
     an_entry_decades_back_does_not_make_the_insight_walk_decades,
+    a_fixed_opioid_regimen_hears_there_is_nothing_to_find,
 );
+
+/// Twelve weeks of the same two oxycodone 5 mg tablets a day (7.5 MME each, computed by the
+/// server), pain that varies, a massage every Wednesday: a fixed regimen is an answer ("the
+/// same every day"), not "not enough data yet, log every day", which this person did.
+async fn a_fixed_opioid_regimen_hears_there_is_nothing_to_find(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let start = NaiveDate::from_ymd_opt(2025, 2, 3).unwrap();
+    let days: Vec<NaiveDate> = (0..84).map(|d| start + chrono::Duration::days(d)).collect();
+    let pain: Vec<Value> = days.iter().enumerate().map(|(i, d)| json!({"id": format!("p{d}"), "recorded_at": day_ms(*d, 9), "intensity": 3 + (i * 7 % 5), "regions": "[]", "qualities": "[]", "triggers": "[]"})).collect();
+    let intakes: Vec<Value> = days.iter().flat_map(|d| [8, 19].map(|hour| json!({"id": format!("i{d}-{hour}"), "medication_id": "oxy", "taken_at": day_ms(*d, hour), "quantity": 1}))).collect();
+    let massages: Vec<Value> = days.iter().filter(|d| d.weekday() == chrono::Weekday::Wed)
+        .map(|d| json!({"id": format!("m{d}"), "started_at": day_ms(*d, 17), "duration_min": 60, "kind": "swedish", "regions": "[]"}))
+        .collect();
+    let changes = json!({
+        "medications": {"created": [{"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}]},
+        "pain_entries": {"created": pain},
+        "medication_intakes": {"created": intakes},
+        "massage_sessions": {"created": massages},
+    });
+    assert_eq!(push(&app, &tokens.access, 0, changes).await.status(), 200);
+    let report = insight(&app, &tokens.access, "").await;
+    assert_eq!(report["verdict"], "no_clear_difference", "{report}");
+    let summary = report["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(
+            "You took the same number of painkiller doses (2 a day) on every day you logged"
+        ),
+        "{summary}"
+    );
+    assert_eq!(report["opioid_verdict"], "no_clear_difference", "{report}");
+    let opioid = report["opioid_summary"].as_str().unwrap();
+    assert!(
+        opioid.starts_with("You took the same opioid dose (15 MME a day) on every day you logged, with or without a massage"),
+        "{opioid}"
+    );
+    assert!(!opioid.contains("Not enough data"), "{opioid}");
+}
 
 /// One entry from 1950 and one from today: the series covers the last five years only (a
 /// request over 76 years of days took 11 s; found by schemathesis).
