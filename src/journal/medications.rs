@@ -98,13 +98,15 @@ pub struct MedicationDraft {
 pub const NAME_MAX_CHARS: usize = 200;
 pub const MAX_STRENGTH: f64 = 100_000.0;
 
+/// Like display names: the bounds hold for what was sent (the schema's `maxLength`), then
+/// the spaces around it are dropped.
 fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
-        return Err(format!("must be 1 to {NAME_MAX_CHARS} characters"));
-    }
-    if name.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
+    }
+    let name = raw.trim();
+    if name.is_empty() || raw.chars().count() > NAME_MAX_CHARS {
+        return Err(format!("must be 1 to {NAME_MAX_CHARS} characters"));
     }
     Ok(name.to_owned())
 }

@@ -266,6 +266,21 @@ fn bad_cases() -> Vec<(&'static str, Value, &'static str, Option<Value>, u16)> {
             Some(json!("x".repeat(201))),
             422,
         ),
+        // The schema's maxLength counts what was sent: trimming must not make it fit.
+        (
+            "/v1/medications",
+            medication.clone(),
+            "name",
+            Some(json!(format!("{} ", "x".repeat(200)))),
+            422,
+        ),
+        (
+            "/v1/medications",
+            medication.clone(),
+            "name",
+            Some(json!("Ibuprofen\n")),
+            422,
+        ),
         ("/v1/medications", medication.clone(), "name", None, 400),
         (
             "/v1/medications",
