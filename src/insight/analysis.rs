@@ -367,7 +367,13 @@ fn views(
 
 /// The lag search on an outcome, once the journal spans enough weeks.
 fn days_after_massage(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
-    (days.len() >= MIN_WEEKS * 7).then(|| lag_scan::scan(days, outcome))?
+    long_enough_to_search(days).then(|| lag_scan::scan(days, outcome))?
+}
+
+/// The journal spans enough weeks, and holds enough logged days and sessions, for the lag
+/// search.
+fn long_enough_to_search(days: &[Day]) -> bool {
+    days.len() >= MIN_WEEKS * 7 && lag_scan::searchable(days)
 }
 
 /// The outcome's one value when the journal is long enough to search but the outcome was
@@ -380,12 +386,9 @@ fn unchanging(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<f64> {
         .filter(|d| d.pain_mean.is_some())
         .map(&outcome)
         .collect();
-    let sessions: u32 = days.iter().map(|d| d.massage_sessions).sum();
     let first = *used.first()?;
-    let enough = days.len() >= MIN_WEEKS * 7
-        && used.len() >= lag_scan::MIN_DAYS
-        && sessions as usize >= lag_scan::MIN_SESSIONS;
-    (enough && first > 0.0 && used.iter().all(|&y| y == first)).then_some(first)
+    (long_enough_to_search(days) && first > 0.0 && used.iter().all(|&y| y == first))
+        .then_some(first)
 }
 
 /// Days with some opioid before the opioid verdict is given.

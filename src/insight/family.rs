@@ -167,6 +167,20 @@ impl Case {
     }
 }
 
+/// How strongly one day's fast ups and downs of pain carry into the next.
+const PAIN_PERSISTENCE: f64 = 0.6;
+/// One rescue opioid dose: oxycodone 5 mg.
+const RESCUE_MME: f64 = 7.5;
+/// The steady long-acting opioid's daily dose, and the share of days it is forgotten.
+const STEADY_MME: f64 = 20.0;
+const STEADY_MISSED: f64 = 0.03;
+
+/// Rescue opioid doses expected on a day of `pain` (0–10): about one day in ten at pain 5,
+/// one in three at pain 8.
+fn rescue_rate(pain: f64) -> f64 {
+    0.12 * (0.45 * (pain - 5.0)).exp()
+}
+
 /// One generated journal of `case`, starting on Monday `start`.
 pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -175,7 +189,7 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
     let (mut fast, mut slow) = (0.0, 0.0);
     let pain: Vec<f64> = (0..days)
         .map(|_| {
-            fast = 0.6 * fast + rng.sample(noise);
+            fast = PAIN_PERSISTENCE * fast + rng.sample(noise);
             if case.drift {
                 slow = 0.98 * slow + 0.25 * rng.sample(noise);
             }
@@ -224,14 +238,14 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
         let (scheduled, rescue) = match case.opioids {
             Opioids::ShareOfDoses => (false, 0.0),
             Opioids::Rescue | Opioids::SteadyAndRescue => {
-                let mut rescue_rate = 0.12 * (0.45 * (level - 5.0)).exp();
+                let mut expected = rescue_rate(level);
                 if relieved(d) {
-                    rescue_rate *= 1.0 + case.effect;
+                    expected *= 1.0 + case.effect;
                 }
                 let rescue: f64 =
-                    opioid_rng.sample(Poisson::new(rescue_rate.max(0.001)).expect("valid poisson"));
+                    opioid_rng.sample(Poisson::new(expected.max(0.001)).expect("valid poisson"));
                 let scheduled =
-                    case.opioids == Opioids::SteadyAndRescue && !opioid_rng.gen_bool(0.03);
+                    case.opioids == Opioids::SteadyAndRescue && !opioid_rng.gen_bool(STEADY_MISSED);
                 (scheduled, rescue)
             }
         };
@@ -260,9 +274,9 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
             .extend((0..doses as usize).map(|_| dose("nsaid", None)));
         journal
             .doses
-            .extend((0..rescue as usize).map(|_| dose("opioid", Some(7.5))));
+            .extend((0..rescue as usize).map(|_| dose("opioid", Some(RESCUE_MME))));
         if scheduled {
-            journal.doses.push(dose("opioid", Some(20.0)));
+            journal.doses.push(dose("opioid", Some(STEADY_MME)));
         }
     }
     journal.massages = sessions
@@ -405,13 +419,14 @@ pub fn evaluate(case: &Case, runs: usize, first_seed: u64, reference: Option<Cri
 
 /// The true change of the case's outcome over the relief days: the effect itself, except
 /// where a steady opioid that relief does not touch makes up most of the MME. Its share
-/// comes from the pain of a day, `round(5 + N(0, 1.25²))` on 0–10 (the fast ups and downs'
-/// stationary spread; the opioid cases have no drift).
+/// comes from the pain of a day, `round(5 + N(0, 1/(1 − persistence²)))` on 0–10 (the fast
+/// ups and downs' stationary spread; the opioid cases have no drift).
 fn true_change(case: &Case) -> f64 {
     if case.measure != Measure::OpioidMme || case.opioids != Opioids::SteadyAndRescue {
         return case.effect;
     }
-    let pain = Normal::new(5.0, 1.0 / (1.0_f64 - 0.36).sqrt()).expect("valid normal");
+    let spread = 1.0 / (1.0 - PAIN_PERSISTENCE * PAIN_PERSISTENCE).sqrt();
+    let pain = Normal::new(5.0, spread).expect("valid normal");
     let rescue_mme: f64 = (0..=10)
         .map(|level| {
             let level = f64::from(level);
@@ -425,10 +440,10 @@ fn true_change(case: &Case) -> f64 {
             } else {
                 pain.cdf(level + 0.5)
             };
-            (upto - below) * 0.12 * (0.45 * (level - 5.0)).exp() * 7.5
+            (upto - below) * rescue_rate(level) * RESCUE_MME
         })
         .sum();
-    case.effect * rescue_mme / (rescue_mme + 0.97 * 20.0)
+    case.effect * rescue_mme / (rescue_mme + (1.0 - STEADY_MISSED) * STEADY_MME)
 }
 
 /// The cases of the validation table: every null pattern, and the timings of a real effect.

@@ -61,8 +61,8 @@ const BOOTSTRAP_BLOCK_DAYS: usize = 14;
 /// Days of the lag profile: 0 (the day of the session) to this.
 const PROFILE_DAYS: usize = 10;
 /// Fewer used days or sessions than this and there is nothing to search.
-pub const MIN_DAYS: usize = 42;
-pub const MIN_SESSIONS: usize = 3;
+const MIN_DAYS: usize = 42;
+const MIN_SESSIONS: usize = 3;
 /// A window is tried only when at least this many used days lie outside it. With a massage
 /// every week, a window of 7–10 days covers nearly every day, and its "other days" are the
 /// few left over: its `z` then rests on a handful of days, and such windows made the
@@ -153,6 +153,11 @@ impl Data {
             }
         }
         data
+    }
+
+    /// Whether there are enough used days and sessions to search at all.
+    fn searchable(&self) -> bool {
+        self.y.len() >= MIN_DAYS && self.sessions.len() >= MIN_SESSIONS
     }
 
     /// For each used day and each onset `a` (0–2): the days from the latest session on or
@@ -440,11 +445,16 @@ fn extremes(
     found
 }
 
+/// Whether the journal holds enough days with a pain entry, and sessions, to be searched.
+pub fn searchable(days: &[Day]) -> bool {
+    Data::new(days, &|_: &Day| 0.0).searchable()
+}
+
 /// Searches the 30 windows for the outcome; `None` when there are too few days, sessions or
 /// any variation to compare.
 pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
     let data = Data::new(days, &outcome);
-    if data.y.len() < MIN_DAYS || data.sessions.len() < MIN_SESSIONS {
+    if !data.searchable() {
         return None;
     }
     if data.y.iter().all(|&y| y == data.y[0]) {
@@ -533,7 +543,7 @@ pub fn known_window_z(
     length: usize,
 ) -> Option<f64> {
     let data = Data::new(days, &outcome);
-    if data.y.len() < MIN_DAYS || data.sessions.len() < MIN_SESSIONS {
+    if !data.searchable() {
         return None;
     }
     let all: Vec<usize> = (0..data.y.len()).collect();
