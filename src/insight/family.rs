@@ -572,8 +572,8 @@ pub fn cases() -> Vec<(String, Case)> {
     cases
 }
 
-/// Journals without an effect per length that set the reference's critical values: at 4%,
-/// 1,000 put about 40 journals beyond the lower one.
+/// Journals without an effect, per length and booking pattern, that set the reference's
+/// critical values: at 4%, 1,000 put about 40 journals beyond the lower one.
 const REFERENCE_CALIBRATION_RUNS: usize = 1_000;
 
 /// Whether the case `name` holds `text` starting at a word, so that "6 w" picks the 6-week
