@@ -332,8 +332,8 @@ pub fn known_window_verdict(z: f64) -> Option<bool> {
 /// opioids and outcome), from `runs` of them without an effect (a tenth of days missed) on
 /// seeds no validated case uses. Per booking pattern, because the extreme of 30 windows
 /// depends on it: set on random-weeks journals for every case, the reference said "lower" to
-/// 6% of weekly null journals where 4% was meant, and led the search on weekly 3–7-day drops
-/// at 26 weeks by 8–16 points; set on weekly journals, by 2–10.
+/// 8% of 1,000 weekly null journals at 26 weeks where 4% was meant (5% now), and led the
+/// search on weekly 3–7-day drops at 26 weeks by 8–16 points; set on weekly journals, by 2–10.
 pub fn reference_critical(case: &Case, runs: usize) -> Critical {
     let start = NaiveDate::from_isoywd_opt(2025, 2, chrono::Weekday::Mon).expect("a Monday");
     let null = Case {
