@@ -42,6 +42,7 @@
 //! - **Lag profile.** For orientation, one fit with an indicator per day 0–10 after a session
 //!   (against days more than 10 days from any session, at the same pain and time).
 
+use chrono::Datelike;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -109,6 +110,58 @@ pub struct LagScan {
     pub shifts: usize,
     /// Change on each day 0–10 after a session against days far from any session.
     pub profile: Vec<LagDay>,
+    /// The day of the week of at least three quarters of the sessions, when one holds them
+    /// (a standing appointment). The days after a massage then always fall on the same
+    /// weekdays, so only the weeks without one can tell relief from a weekly rhythm in the
+    /// outcome; the search allows for such a rhythm, which makes a real drop harder to find.
+    pub usual_weekday: Option<SessionWeekday>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionWeekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl SessionWeekday {
+    const ALL: [SessionWeekday; 7] = [
+        SessionWeekday::Monday,
+        SessionWeekday::Tuesday,
+        SessionWeekday::Wednesday,
+        SessionWeekday::Thursday,
+        SessionWeekday::Friday,
+        SessionWeekday::Saturday,
+        SessionWeekday::Sunday,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            SessionWeekday::Monday => "Monday",
+            SessionWeekday::Tuesday => "Tuesday",
+            SessionWeekday::Wednesday => "Wednesday",
+            SessionWeekday::Thursday => "Thursday",
+            SessionWeekday::Friday => "Friday",
+            SessionWeekday::Saturday => "Saturday",
+            SessionWeekday::Sunday => "Sunday",
+        }
+    }
+}
+
+/// The weekday of at least three quarters of `sessions` (indices into `days`), if there is
+/// one: the sign of a standing appointment.
+fn usual_weekday(days: &[Day], sessions: &[usize]) -> Option<SessionWeekday> {
+    let mut counts = [0_usize; 7];
+    for &s in sessions {
+        counts[days[s].date.weekday().num_days_from_monday() as usize] += 1;
+    }
+    let (weekday, &most) = counts.iter().enumerate().max_by_key(|&(_, &n)| n)?;
+    (most > 0 && 4 * most >= 3 * sessions.len()).then_some(SessionWeekday::ALL[weekday])
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -534,6 +587,7 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
         p_higher,
         shifts: counted,
         profile: profile(&data),
+        usual_weekday: usual_weekday(days, &data.sessions),
     })
 }
 
@@ -719,6 +773,24 @@ mod tests {
         }
         // Windows longer than a week are still tried where other days allow.
         assert!(longest >= 7, "{longest}");
+    }
+
+    #[test]
+    fn a_standing_appointment_is_recognised_by_its_weekday() {
+        let saturdays = days_of(&Case::null(26, Booking::Saturdays), 1);
+        let result = scan(&saturdays, |d| d.doses).expect("enough data");
+        assert_eq!(result.usual_weekday, Some(SessionWeekday::Saturday));
+        let random = days_of(&Case::null(26, Booking::RandomWeeks), 1);
+        assert_eq!(scan(&random, |d| d.doses).unwrap().usual_weekday, None);
+        // Three quarters of the sessions on one weekday is enough; two thirds is not.
+        let monday = saturdays
+            .iter()
+            .position(|d| d.date.weekday() == chrono::Weekday::Mon)
+            .unwrap();
+        let on = |at: &[usize]| usual_weekday(&saturdays[monday..], at);
+        assert_eq!(on(&[0, 7, 14, 15]), Some(SessionWeekday::Monday));
+        assert_eq!(on(&[0, 7, 15]), None);
+        assert_eq!(on(&[]), None);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! with a known effect, local days, bad parameters, ownership.
 
 use chrono::{Datelike, NaiveDate};
+use pain_journal::insight::family::{self, Case};
+use pain_journal::insight::series::Journal;
 use pain_journal::insight::simulate::{generate, Booking, Scenario};
 use serde_json::{json, Value};
 
@@ -17,7 +19,41 @@ both_engines!(
     bad_parameters_are_400_and_data_stays_private,
     an_entry_decades_back_does_not_make_the_insight_walk_decades,
     a_fixed_opioid_regimen_hears_there_is_nothing_to_find,
+    a_standing_appointment_is_named_beside_no_clear_difference,
 );
+
+/// Half a year of massages every Saturday (a week skipped now and then) and fewer pills at
+/// the weekend whatever the pain, no effect of massage: the answer is "no clear difference",
+/// and it says why such a journal can tell so little (the days after a massage are always
+/// the same weekdays), so it is not read as "massage does nothing".
+async fn a_standing_appointment_is_named_beside_no_clear_difference(app: TestApp) {
+    let (_, tokens) = app.user("ann@example.com").await;
+    let case = Case {
+        weekend_habit: true,
+        ..Case::null(26, family::Booking::Saturdays)
+    };
+    let start = NaiveDate::from_ymd_opt(2025, 2, 3).unwrap();
+    push_generated(
+        &app,
+        &tokens,
+        &family::generate(&case, 2, start),
+        true,
+        true,
+    )
+    .await;
+    let report = insight(&app, &tokens.access, "").await;
+    assert_eq!(report["verdict"], "no_clear_difference", "{report}");
+    let scan = &report["painkiller_doses"]["days_after_massage"];
+    assert_eq!(scan["usual_weekday"], "saturday", "{scan}");
+    let summary = report["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(
+            "Your massages were nearly all on a Saturday, so the days after them always fall on \
+             the same days of the week"
+        ),
+        "{summary}"
+    );
+}
 
 /// Twelve weeks of the same two oxycodone 5 mg tablets a day (7.5 MME each, computed by the
 /// server), pain that varies, a massage every Wednesday: a fixed regimen is an answer ("the
@@ -112,7 +148,24 @@ pub(crate) async fn push_journal_from(
     with_pills: bool,
     with_massages: bool,
 ) {
-    let journal = generate(&scenario, start);
+    push_generated(
+        app,
+        tokens,
+        &generate(&scenario, start),
+        with_pills,
+        with_massages,
+    )
+    .await;
+}
+
+/// Pushes a generated journal through sync, as a phone would.
+async fn push_generated(
+    app: &TestApp,
+    tokens: &Tokens,
+    journal: &Journal,
+    with_pills: bool,
+    with_massages: bool,
+) {
     let meds = json!([{"id": "ibu", "name": "Ibuprofen 400", "drug_class": "nsaid", "strength": 400, "strength_unit": "mg", "form": "tablet", "active": true},
                       {"id": "oxy", "name": "Oxycodone 5", "drug_class": "opioid", "opioid": "oxycodone", "strength": 5, "strength_unit": "mg", "form": "tablet", "active": true}]);
     let pain: Vec<Value> = journal.pain.iter().map(|p| json!({"id": format!("p{}", p.date), "recorded_at": day_ms(p.date, 9), "intensity": p.intensity, "regions": "[]", "qualities": "[]", "triggers": "[]"})).collect();
@@ -214,6 +267,8 @@ async fn a_journal_with_a_real_effect_is_read_as_lower(app: TestApp) {
     assert!(scan["change_percent"].as_f64().unwrap() < 0.0, "{scan}");
     assert!(scan["window_first_day"].as_u64().unwrap() <= 2, "{scan}");
     assert_eq!(scan["profile"].as_array().unwrap().len(), 11);
+    // Sessions on a different day each time: no standing appointment to mention.
+    assert_eq!(scan["usual_weekday"], Value::Null, "{scan}");
     // A third of the doses are opioids: the MME verdict is given too.
     assert!(report["opioid_verdict"].is_string(), "{report}");
     assert!(report["opioid_summary"]
