@@ -618,6 +618,12 @@ mod tests {
         }
     }
 
+    /// The verdict and sentence for `scan`, with no week-level comparisons to add.
+    fn judged(scan: &LagScan, what: &str) -> (Verdict, String) {
+        let weeks = no_weeks();
+        judge(Some(scan), what, &weeks, &weeks, &[])
+    }
+
     fn no_weeks() -> WeekComparison {
         WeekComparison {
             weeks_with_massage: 10,
@@ -713,14 +719,7 @@ mod tests {
 
     #[test]
     fn the_sentence_reads_the_numbers_as_they_are() {
-        let weeks = no_weeks();
-        let sure = judge(
-            Some(&scan(-30.0, -41.0, -18.0, 0.01)),
-            "painkiller doses",
-            &weeks,
-            &weeks,
-            &[],
-        );
+        let sure = judged(&scan(-30.0, -41.0, -18.0, 0.01), "painkiller doses");
         assert_eq!(sure.0, Verdict::LowerWithMassage);
         assert_eq!(
             sure.1,
@@ -729,26 +728,14 @@ mod tests {
              the same in weeks with and without a massage."
         );
         // A calibrated difference whose size the interval cannot pin down says so.
-        let unsure = judge(
-            Some(&scan(-73.0, -89.0, 219.0, 0.03)),
-            "opioid (MME)",
-            &weeks,
-            &weeks,
-            &[],
-        );
+        let unsure = judged(&scan(-73.0, -89.0, 219.0, 0.03), "opioid (MME)");
         assert_eq!(unsure.0, Verdict::LowerWithMassage);
         assert!(
             unsure.1.contains("73% fewer opioid (MME) than on other days with the same pain, though how much is uncertain (likely between 89% fewer and 219% more)"),
             "{}",
             unsure.1
         );
-        let none = judge(
-            Some(&scan(-20.0, -45.0, 10.0, 0.3)),
-            "painkiller doses",
-            &weeks,
-            &weeks,
-            &[],
-        );
+        let none = judged(&scan(-20.0, -45.0, 10.0, 0.3), "painkiller doses");
         assert_eq!(none.0, Verdict::NoClearDifference);
         assert!(
             none.1
@@ -757,16 +744,7 @@ mod tests {
             none.1
         );
         // A rise must be clearer than a drop to be reported (1% against 4%).
-        let rise = |p| {
-            judge(
-                Some(&scan(25.0, 5.0, 40.0, p)),
-                "painkiller doses",
-                &weeks,
-                &weeks,
-                &[],
-            )
-            .0
-        };
+        let rise = |p| judged(&scan(25.0, 5.0, 40.0, p), "painkiller doses").0;
         assert_eq!(rise(0.03), Verdict::NoClearDifference);
         assert_eq!(rise(0.008), Verdict::HigherWithMassage);
     }
@@ -774,18 +752,11 @@ mod tests {
     #[test]
     fn a_standing_appointment_is_named_when_it_explains_no_clear_difference() {
         use crate::insight::lag_scan::SessionWeekday;
-        let weeks = no_weeks();
         let saturdays = |change, low, high, p| LagScan {
             usual_weekday: Some(SessionWeekday::Saturday),
             ..scan(change, low, high, p)
         };
-        let none = judge(
-            Some(&saturdays(-20.0, -45.0, 10.0, 0.3)),
-            "painkiller doses",
-            &weeks,
-            &weeks,
-            &[],
-        );
+        let none = judged(&saturdays(-20.0, -45.0, 10.0, 0.3), "painkiller doses");
         assert_eq!(none.0, Verdict::NoClearDifference);
         assert!(
             none.1.ends_with(
@@ -797,13 +768,7 @@ mod tests {
             none.1
         );
         // A drop found despite it needs no excuse: the search allowed for the rhythm.
-        let found = judge(
-            Some(&saturdays(-30.0, -41.0, -18.0, 0.01)),
-            "painkiller doses",
-            &weeks,
-            &weeks,
-            &[],
-        );
+        let found = judged(&saturdays(-30.0, -41.0, -18.0, 0.01), "painkiller doses");
         assert_eq!(found.0, Verdict::LowerWithMassage);
         assert!(!found.1.contains("Saturday"), "{}", found.1);
     }
