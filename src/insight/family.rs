@@ -44,6 +44,8 @@ pub enum Booking {
     OnBadDays,
     /// A standing appointment: every Saturday, a week skipped now and then (one in six).
     Saturdays,
+    /// Two standing appointments a week, Tuesday and Friday, each skipped one time in six.
+    TuesdaysAndFridays,
 }
 
 impl Booking {
@@ -55,6 +57,7 @@ impl Booking {
             Booking::Courses => "courses",
             Booking::OnBadDays => "on bad days",
             Booking::Saturdays => "every Saturday",
+            Booking::TuesdaysAndFridays => "Tuesdays and Fridays",
         }
     }
 }
@@ -128,6 +131,9 @@ pub struct Case {
     /// Fewer pills at the weekend (×0.7 on Saturday and Sunday), whatever the pain: a
     /// weekly rhythm in doses that a standing weekend appointment lines up with.
     pub weekend_habit: bool,
+    /// Doses follow yesterday's pain instead of today's (pain logged in the evening, pills
+    /// taken the next day): after a bad day, more pills than today's pain calls for.
+    pub yesterdays_pain: bool,
     pub logging: Logging,
     pub opioids: Opioids,
     pub measure: Measure,
@@ -144,6 +150,7 @@ impl Case {
             drift: false,
             habit_drift: false,
             weekend_habit: false,
+            yesterdays_pain: false,
             logging: Logging::Daily { missed: 0.1 },
             opioids: Opioids::ShareOfDoses,
             measure: Measure::Doses,
@@ -220,6 +227,12 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
                 None => rng.gen_bool(0.25).then(|| monday + rng.gen_range(0..7)),
             },
             Booking::Saturdays => (!rng.gen_bool(1.0 / 6.0)).then_some(monday + 5),
+            Booking::TuesdaysAndFridays => {
+                if !rng.gen_bool(1.0 / 6.0) {
+                    sessions.push(monday + 1);
+                }
+                (!rng.gen_bool(1.0 / 6.0)).then_some(monday + 4)
+            }
         };
         sessions.extend(day);
     }
@@ -242,7 +255,12 @@ pub fn generate(case: &Case, seed: u64, start: NaiveDate) -> Journal {
             Logging::Daily { missed } => !rng.gen_bool(missed),
             Logging::BadDaysOnly => level >= 6.0,
         };
-        let mut rate = 0.8 * (0.2 * level + habit).exp();
+        let driving = if case.yesterdays_pain && d > 0 {
+            pain[d - 1]
+        } else {
+            level
+        };
+        let mut rate = 0.8 * (0.2 * driving + habit).exp();
         if relieved(d) {
             rate *= 1.0 + case.effect;
         }
@@ -510,6 +528,20 @@ pub fn cases() -> Vec<(String, Case)> {
             },
         ));
         cases.push((
+            format!("{weeks} w, no effect, Tuesdays and Fridays, fewer pills at weekends"),
+            Case {
+                weekend_habit: true,
+                ..Case::null(weeks, Booking::TuesdaysAndFridays)
+            },
+        ));
+        cases.push((
+            format!("{weeks} w, no effect, on bad days, pills follow yesterday's pain"),
+            Case {
+                yesterdays_pain: true,
+                ..Case::null(weeks, Booking::OnBadDays)
+            },
+        ));
+        cases.push((
             format!("{weeks} w, no effect, logs only bad days, books on bad days"),
             Case {
                 logging: Logging::BadDaysOnly,
@@ -533,6 +565,14 @@ pub fn cases() -> Vec<(String, Case)> {
                 },
             ),
             (
+                "−33% days 1–5, on bad days, pills follow yesterday's pain",
+                Case {
+                    booking: Booking::OnBadDays,
+                    yesterdays_pain: true,
+                    ..Case::effect(weeks, -0.33, 1, 5)
+                },
+            ),
+            (
                 "−33% days 1–5, courses, drifting pain",
                 Case {
                     booking: Booking::Courses,
@@ -551,6 +591,21 @@ pub fn cases() -> Vec<(String, Case)> {
                 "−33% days 1–3, every Saturday, fewer pills at weekends",
                 Case {
                     booking: Booking::Saturdays,
+                    weekend_habit: true,
+                    ..Case::effect(weeks, -0.33, 1, 3)
+                },
+            ),
+            (
+                "−33% days 1–3, Tuesdays and Fridays",
+                Case {
+                    booking: Booking::TuesdaysAndFridays,
+                    ..Case::effect(weeks, -0.33, 1, 3)
+                },
+            ),
+            (
+                "−33% days 1–3, Tuesdays and Fridays, fewer pills at weekends",
+                Case {
+                    booking: Booking::TuesdaysAndFridays,
                     weekend_habit: true,
                     ..Case::effect(weeks, -0.33, 1, 3)
                 },
@@ -654,7 +709,7 @@ pub fn validation_table(runs: usize, only: Option<&str>) -> String {
 
 /// The bars the CI holds the method to (`validate-insight --family --check`): with no
 /// effect, "lower" or "higher" over all null cases together at most 5% plus sampling slack
-/// (6% at 100 journals a case: 2,800 null journals, one standard error ≈ 0.4 points) and at
+/// (6% at 100 journals a case: 3,000 null journals, one standard error ≈ 0.4 points) and at
 /// most 12% in any one case; a one-third drop lasting 3 days or more found at least 80% of
 /// the time in a year. The last is a guard against getting worse, below the 95% that issue 9
 /// asks for (measured: 87–100% by timing at these seeds). Answers the checked cases, or what fell short.
@@ -727,6 +782,32 @@ mod tests {
         // One-sided 1% for a rise: 2.0 is not enough, 2.4 is.
         assert_eq!(known_window_verdict(2.0), None);
         assert_eq!(known_window_verdict(2.4), Some(false));
+    }
+
+    #[test]
+    fn standing_appointments_keep_their_weekdays() {
+        use super::{generate, Booking, Case};
+        use chrono::{Datelike, NaiveDate, Weekday};
+        let start = NaiveDate::from_isoywd_opt(2025, 2, Weekday::Mon).unwrap();
+        let journal = generate(&Case::null(52, Booking::TuesdaysAndFridays), 7, start);
+        let on = |day: Weekday| {
+            journal
+                .massages
+                .iter()
+                .filter(|d| d.weekday() == day)
+                .count()
+        };
+        let (tuesdays, fridays) = (on(Weekday::Tue), on(Weekday::Fri));
+        assert_eq!(tuesdays + fridays, journal.massages.len());
+        // Each skipped one time in six: about 43 of 52 weeks, each.
+        for n in [tuesdays, fridays] {
+            assert!((34..=50).contains(&n), "{tuesdays} {fridays}");
+        }
+        let saturdays = generate(&Case::null(52, Booking::Saturdays), 7, start);
+        assert!(saturdays
+            .massages
+            .iter()
+            .all(|d| d.weekday() == Weekday::Sat));
     }
 
     #[test]
