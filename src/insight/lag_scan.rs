@@ -61,7 +61,7 @@ pub const MAX_ONSET: usize = 2;
 pub const MAX_LENGTH: usize = 10;
 /// The day-level fit's terms besides a window: 1, pain, pain², time and yesterday's pain.
 const CONFOUNDERS: usize = 5;
-/// Where yesterday's pain sits among them.
+/// Where yesterday's pain sits among them: the last, so a fit can leave it out.
 const YESTERDAY: usize = 4;
 /// Session dates are shifted by at least this many days in the calibration.
 const MIN_SHIFT: usize = 14;
@@ -676,9 +676,16 @@ fn profile(data: &Data) -> Vec<LagDay> {
     let lag_columns: Vec<Vec<bool>> = (0..=PROFILE_DAYS)
         .map(|day| data.session_before(day))
         .collect();
+    // Yesterday's pain is the last confounder; without two logged days in a row it is 0
+    // everywhere and would leave this unpenalised fit singular, so it is left out.
+    let confounders = if data.z.iter().any(|z| z[YESTERDAY] != 0.0) {
+        CONFOUNDERS
+    } else {
+        YESTERDAY
+    };
     let rows: Vec<Vec<f64>> = (0..data.y.len())
         .map(|r| {
-            let mut row = data.z[r].to_vec();
+            let mut row = data.z[r][..confounders].to_vec();
             row.extend(lag_columns.iter().map(|c| f64::from(u8::from(c[r]))));
             row
         })
@@ -691,7 +698,7 @@ fn profile(data: &Data) -> Vec<LagDay> {
             .iter()
             .enumerate()
             .map(|(day, column)| {
-                f.coefficients[CONFOUNDERS + day] * column.iter().filter(|&&x| x).count() as f64
+                f.coefficients[confounders + day] * column.iter().filter(|&&x| x).count() as f64
             })
             .sum();
         (data.y.iter().sum::<f64>() - exposed_part) / n
@@ -702,7 +709,7 @@ fn profile(data: &Data) -> Vec<LagDay> {
             change_percent: fit
                 .as_ref()
                 .zip(baseline)
-                .map(|(f, base)| change_percent(f.coefficients[CONFOUNDERS + day], base)),
+                .map(|(f, base)| change_percent(f.coefficients[confounders + day], base)),
         })
         .collect()
 }
@@ -852,6 +859,10 @@ mod tests {
             .collect();
         let result = scan(&every_other_day, |d| d.doses).expect("an answer");
         assert!(result.days_used >= 150, "{result:?}");
+        assert!(
+            result.profile.iter().all(|d| d.change_percent.is_some()),
+            "{result:?}"
+        );
     }
 
     #[test]
