@@ -504,6 +504,23 @@ fn pain_words(pain: &WeekComparison) -> &'static str {
     }
 }
 
+/// Why "no clear difference" need not mean massage saves no painkillers, when pain was lower
+/// in weeks with one: the doses are compared at the same pain, so pills saved *because* the
+/// pain eased are the pain's share, not counted in the comparison. A person whose massages
+/// ease the pain by 1.5 points for 4 days, and whose pills follow the pain, hears "no clear
+/// difference" 94-96% of the time and "pain lower in weeks with a massage" 71-80%
+/// (`tests/insight_independent`, 2026-12-06): said, so the answer is not read as "massage does
+/// nothing for your painkiller use".
+fn eased_pain(pain: &WeekComparison) -> &'static str {
+    match (pain.ci95_high, pain.change_percent) {
+        (Some(h), Some(_)) if h < 0.0 => {
+            " The doses are compared at the same pain, so painkillers you need less because \
+             massage eases the pain do not count here: they show as the lower pain."
+        }
+        _ => "",
+    }
+}
+
 /// The answer for an outcome that was the same on every logged day (`unchanging`).
 fn same_every_day(amount: &str, pain: &WeekComparison) -> (Verdict, String) {
     (
@@ -588,8 +605,9 @@ fn judge(
             "{days} you took about {change:.0}% more {what} than on other days with the same pain{uncertain} ({range}); {pain_words}.",
         ),
         _ => format!(
-            "In your records there is no clear difference in {what} on the days after a massage (the closest: {} {change:+.0}%, {range}); {pain_words}.{}",
+            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {} {change:+.0}%, {range}); {pain_words}.{}{}",
             days.to_lowercase(),
+            eased_pain(pain),
             standing_appointment(scan)
         ),
     };
@@ -747,6 +765,53 @@ mod tests {
         let rise = |p| judged(&scan(25.0, 5.0, 40.0, p), "painkiller doses").0;
         assert_eq!(rise(0.03), Verdict::NoClearDifference);
         assert_eq!(rise(0.008), Verdict::HigherWithMassage);
+    }
+
+    #[test]
+    fn no_clear_difference_at_the_same_pain_says_where_eased_pain_shows() {
+        // Pills that fall because massage eases the pain are the pain's share: compared at
+        // the same pain they are no difference, and the sentence must not read as "massage
+        // saves you no painkillers" when the pain was clearly lower.
+        let eased = WeekComparison {
+            mean_with_massage: Some(4.1),
+            mean_without_massage: Some(5.0),
+            change_percent: Some(-18.0),
+            ci95_low: Some(-27.0),
+            ci95_high: Some(-8.0),
+            ..no_weeks()
+        };
+        let unclear = scan(-12.0, -35.0, 15.0, 0.3);
+        let (verdict, summary) =
+            judge(Some(&unclear), "painkiller doses", &no_weeks(), &eased, &[]);
+        assert_eq!(verdict, Verdict::NoClearDifference);
+        assert!(
+            summary.starts_with(
+                "In your records there is no clear difference in painkiller doses on the days \
+                 after a massage, compared with other days with the same pain (the closest: on \
+                 days 1–3 after a massage -12%"
+            ),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with(
+                "your pain was lower in weeks with a massage. The doses are compared at the same \
+                 pain, so painkillers you need less because massage eases the pain do not count \
+                 here: they show as the lower pain."
+            ),
+            "{summary}"
+        );
+        // Without lower pain there is nothing to point at; a drop found needs no note either.
+        let plain = judged(&unclear, "painkiller doses").1;
+        assert!(!plain.contains("eases"), "{plain}");
+        let found = judge(
+            Some(&scan(-30.0, -41.0, -18.0, 0.01)),
+            "painkiller doses",
+            &no_weeks(),
+            &eased,
+            &[],
+        );
+        assert_eq!(found.0, Verdict::LowerWithMassage);
+        assert!(!found.1.contains("eases"), "{}", found.1);
     }
 
     #[test]

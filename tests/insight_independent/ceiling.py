@@ -60,10 +60,13 @@ def window_z(y, x):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--only", default="", help="only cases whose name holds this text")
     args = parser.parse_args()
     print("| case | window named | said lower | said higher |")
     print("|---|---|---|---|")
     for number, case in enumerate(simulate.cases()):
+        if args.only not in case.name:
+            continue
         effect = case.effect
         first, last = (effect[1], effect[2]) if effect and effect[0] != "decay" else (1, 3) \
             if effect else (1, 4)

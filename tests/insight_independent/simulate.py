@@ -40,6 +40,8 @@ PASSWORD = "independent check passphrase"
 # A Monday well in the past, so that every instant is accepted.
 START = dt.date(2024, 1, 1)
 DAY_MS = 86_400_000
+# What "no clear difference" adds when the pain was lower in weeks with a massage.
+EASED_PAIN_NOTE = "because massage eases the pain do not count here"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,15 +50,20 @@ DAY_MS = 86_400_000
 
 class Case:
     def __init__(self, name, weeks, booking, effect=None, workday_pills=False,
-                 skips_good_days=False, null=None):
+                 skips_good_days=False, pain_relief=None):
         self.name = name
         self.weeks = weeks
         self.booking = booking
-        # None, or ("box", first_day, last_day, size) / ("decay", size, half_life_days)
+        # None, or ("box", first_day, last_day, size) / ("decay", size, half_life_days) /
+        # ("varies", first_day, last_day, smallest, largest): on the pills at the same pain.
         self.effect = effect
         self.workday_pills = workday_pills
         self.skips_good_days = skips_good_days
-        self.null = effect is None if null is None else null
+        # None, or (first_day, last_day, points): massage eases the pain itself, and the pills
+        # follow the pain. Neither a null case nor an effect for the bars: the verdict compares
+        # pills at the same pain, so this is relief it is not built to report (see README).
+        self.pain_relief = pain_relief
+        self.null = effect is None and pain_relief is None
 
 
 def cases():
@@ -87,6 +94,10 @@ def cases():
             Case(f"{w}, -20% to -50% (varies by person) days 1-4, random days", weeks,
                  "random_days", effect=("varies", 1, 4, -0.20, -0.50)),
         ]
+    # Appended, so that the cases above keep their numbers and so their seeds.
+    for weeks in (26, 52):
+        out.append(Case(f"{weeks} w, pain 1.5 points lower days 1-4 (pills follow), random days",
+                        weeks, "random_days", pain_relief=(1, 4, 1.5)))
     return out
 
 
@@ -130,6 +141,10 @@ def journal(case, seed):
         flare_start.append(started)
 
     sessions = book(case, rng, days, flare_start)
+    if case.pain_relief:
+        first, last, points = case.pain_relief
+        eased = {s + k for s in sessions for k in range(first, last + 1)}
+        latent = [level - points if d in eased else level for d, level in enumerate(latent)]
     response = relief(case, rng)
     multiplier = [1.0] * days
     for s in sessions:
@@ -160,8 +175,9 @@ def journal(case, seed):
             pain_reports.append((d, hour, max(0, min(10, round(reported)))))
         for _ in range(count):
             opioid = rng.random() < opioid_share
+            hour = 7 + rng.random() * 14
             tablets = 2 if opioid and rng.random() < 0.3 else 1
-            intakes.append((d, 7 + rng.random() * 14, opioid, tablets))
+            intakes.append((d, hour, opioid, tablets))
     return pain_reports, intakes, sessions
 
 
@@ -276,7 +292,8 @@ def ask(api, case, seed):
     if status != 200:
         raise RuntimeError(f"insight for {email}: {status} {str(body)[:300]}")
     opioid_user = any(opioid for _, _, opioid, _ in intakes)
-    return body["verdict"], body.get("opioid_verdict") if opioid_user else None
+    eased = EASED_PAIN_NOTE in body["summary"]
+    return body["verdict"], body.get("opioid_verdict") if opioid_user else None, eased
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,12 +307,13 @@ def seeds(case_number, runs):
 
 def run_case(api, case, runs, case_number, workers):
     tally = {"lower_with_massage": 0, "higher_with_massage": 0, "no_clear_difference": 0,
-             "not_enough_data": 0}
+             "not_enough_data": 0, "eased": 0}
     opioid = {"lower_with_massage": 0, "higher_with_massage": 0, "answered": 0}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for verdict, opioid_verdict in pool.map(
+        for verdict, opioid_verdict, eased in pool.map(
                 lambda seed: ask(api, case, seed), seeds(case_number, runs)):
             tally[verdict] += 1
+            tally["eased"] += eased
             if opioid_verdict is not None and opioid_verdict != "not_enough_data":
                 opioid["answered"] += 1
                 if opioid_verdict in opioid:
@@ -322,8 +340,8 @@ def main():
     if args.check:
         chosen = [(n, c) for n, c in chosen if c.weeks == 26]
     print("| case | journals | said lower | said higher | not enough data "
-          "| opioid MME: lower / higher (of answered) |")
-    print("|---|---|---|---|---|---|")
+          "| opioid MME: lower / higher (of answered) | note on eased pain |")
+    print("|---|---|---|---|---|---|---|")
     pooled = {"null": [0, 0], "opioid null": [0, 0], "effect": [0, 0], "effect higher": [0, 0]}
     failures = []
     for number, case in chosen:
@@ -334,7 +352,7 @@ def main():
               f"| {percent(tally['not_enough_data'], runs)} "
               f"| {percent(opioid['lower_with_massage'], opioid['answered'])} / "
               f"{percent(opioid['higher_with_massage'], opioid['answered'])} "
-              f"(of {opioid['answered']}) |", flush=True)
+              f"(of {opioid['answered']}) | {percent(tally['eased'], runs)} |", flush=True)
         lower, higher = tally["lower_with_massage"], tally["higher_with_massage"]
         if case.null:
             add(pooled["null"], lower + higher, runs)
@@ -342,9 +360,15 @@ def main():
                 opioid["lower_with_massage"] + opioid["higher_with_massage"], opioid["answered"])
             if args.check and lower + higher > 0.12 * runs:
                 failures.append(f"{case.name}: false alarms {lower + higher}/{runs} > 12%")
-        else:
+        elif case.effect:
             add(pooled["effect"], lower, runs)
             add(pooled["effect higher"], higher, runs)
+        else:
+            # Relief through the pain: the answer should point at the pain, not read as "no
+            # help" (the note was given in 71-80% of such journals on 2026-12-06).
+            heard = tally["eased"] + lower
+            if args.check and heard < 0.5 * runs:
+                failures.append(f"{case.name}: told of eased pain or a drop {heard}/{runs} < 50%")
     print()
     for what, label in (("null", "false alarms over all null journals"),
                         ("opioid null", "opioid false alarms over all null journals"),
@@ -372,6 +396,7 @@ def main():
 def add(pool, n, d):
     pool[0] += n
     pool[1] += d
+
 
 if __name__ == "__main__":
     main()
