@@ -16,14 +16,17 @@ language, and makes other choices on purpose wherever a real journal could diffe
   after a flare begins, at irregular gaps, in twice-weekly courses with weeks off between
   them, or every Wednesday (beside more pills on workdays);
 - relief is a box of days, or a decay that fades over a week, with its size varying between
-  people; some people log fewer of their good days.
+  people; some people log fewer of their good days;
+- one person's massages ease the pain itself and the pills follow the pain: relief that the
+  verdict, which compares pills at the same pain, is not built to count, and that the
+  answer should point at instead of reading as "no help".
 
 Each journal is a new account: register, log in, one WatermelonDB push (medications first,
 then the rest), then GET /v1/insights/massage-effect. Fixed seeds: the same run gives the same
 table. Only the standard library is used.
 
     python3 tests/insight_independent/simulate.py --base http://127.0.0.1:8080 --runs 100
-    ... --check      # the CI bars on false alarms and power (exit 1 below them)
+    ... --check      # the 26-week cases with the CI's bars (exit 1 below them)
 """
 
 import argparse
@@ -39,7 +42,6 @@ import urllib.request
 PASSWORD = "independent check passphrase"
 # A Monday well in the past, so that every instant is accepted.
 START = dt.date(2024, 1, 1)
-DAY_MS = 86_400_000
 # What "no clear difference" adds when the pain was lower in weeks with a massage.
 EASED_PAIN_NOTE = "because massage eases the pain do not count here"
 
@@ -241,7 +243,8 @@ class Api:
 
 
 def epoch_ms(day, hour):
-    # Local Berlin hours 7-21 are 05-20 UTC, inside the same local day in winter and summer.
+    # `hour` is read as UTC+2: Berlin's local hour in summer, an hour earlier in winter; the
+    # hours used (7-21) stay inside the same local day either way.
     instant = dt.datetime.combine(START + dt.timedelta(days=day), dt.time()) + dt.timedelta(
         hours=hour - 2)
     return int(instant.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
@@ -332,7 +335,7 @@ def main():
     parser.add_argument("--only", default="", help="only cases whose name holds this text")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--check", action="store_true",
-                        help="26-week null cases and two effects, with the CI's bars")
+                        help="the 26-week cases, with the CI's bars")
     args = parser.parse_args()
     api = Api(args.base)
 
