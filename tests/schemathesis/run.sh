@@ -34,37 +34,15 @@ if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "
     "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
 fi
 
-cargo build --locked --quiet --bin pain-journal
-# Where cargo put it: CARGO_TARGET_DIR when set (a CI rehearsal that shares a build).
-BIN="${CARGO_TARGET_DIR:-target}/debug/pain-journal"
-SCRATCH=$(mktemp -d)
-SERVER_PID=
-PG_DB=
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  [ -n "$PG_DB" ] && psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$SCRATCH"
-  return 0
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/server.sh
 
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 fuzz() {
-  local engine=$1 database_url=$2 port base token
-  port=$(free_port)
-  base="http://127.0.0.1:$port"
-  DATABASE_URL="$database_url" BIND_ADDR="127.0.0.1:$port" \
-    JWT_SECRET=schemathesis-secret-schemathesis-secret-0123 \
-    ACCESS_TOKEN_TTL_SECS=7200 AUTH_REQUESTS_PER_MINUTE=100000 LOGIN_MAX_FAILURES=1000 \
-    RUST_LOG=error "$BIN" >"$SCRATCH/server-$engine.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    curl -fs "$base/health/ready" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  local engine=$1 database_url=$2 base token
+  JWT_SECRET=schemathesis-secret-schemathesis-secret-0123 \
+    start_server "$database_url" "$SCRATCH/server-$engine.log"
+  base=$BASE
   curl -fs -o /dev/null -X POST "$base/v1/auth/register" -H 'Content-Type: application/json' \
     -d "{\"email\":\"fuzz@example.com\",\"password\":\"$PASSWORD\",\"timezone\":\"Europe/Berlin\"}"
   token=$(curl -fs -X POST "$base/v1/auth/login" -H 'Content-Type: application/json' \
@@ -84,18 +62,15 @@ fuzz() {
       --exclude-operation-id revoke_session \
       --suppress-health-check all
   done
-  kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
+  stop_server
 }
 
 for engine in $ENGINES; do
   case $engine in
     sqlite) fuzz sqlite "sqlite://$SCRATCH/fuzz.db" ;;
     postgres)
-      TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1/postgres}"
-      PG_DB="pj_fuzz_$$"
-      psql "$TEST_POSTGRES_URL" -qc "CREATE DATABASE \"$PG_DB\"" >/dev/null
-      fuzz postgres "$(python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/$PG_DB')))" "$TEST_POSTGRES_URL")"
+      postgres_database "pj_fuzz_$$"
+      fuzz postgres "$PG_URL"
       ;;
     *) echo "unknown engine $engine" >&2; exit 2 ;;
   esac
