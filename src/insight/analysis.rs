@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 
 use super::lag_scan::{self, LagScan};
 use super::series::{Day, Week};
-use super::stats::{block_resample, bootstrap_summary, mean, ols, Moments};
+use super::shifted_exposure::{exposed, interval, ExposureFit};
+use super::stats::{block_resample, bootstrap_summary, mean, ols};
 
 /// Weeks of each kind (with / without a massage) needed before the comparison is made.
 pub const MIN_WEEKS_EACH: usize = 3;
@@ -17,8 +18,6 @@ pub const MIN_WEEKS_EACH: usize = 3;
 pub const MIN_WEEKS: usize = 8;
 /// A week counts when at least this many of its days lie in the journal's span.
 pub const MIN_DAYS_PER_WEEK: u32 = 4;
-/// Weeks per bootstrap block: neighbouring weeks stay together.
-pub const BLOCK_WEEKS: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Params {
@@ -57,7 +56,8 @@ pub struct WeekComparison {
     pub mean_with_massage: Option<f64>,
     pub mean_without_massage: Option<f64>,
     /// Adjusted relative change (%) on the days after a massage against other days, at the
-    /// same pain and point in time (a day-level fit, resampled by whole weeks).
+    /// same pain and point in time (a day-level fit; interval and p-value from the session
+    /// dates shifted around the timeline).
     pub change_percent: Option<f64>,
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
@@ -131,14 +131,14 @@ fn weeks_since(first: NaiveDate, week: &Week) -> f64 {
 }
 
 /// Weeks with massage against weeks without: plain weekly means, and the adjusted change
-/// from a day-level fit resampled by whole weeks (see the module doc of `insight`).
+/// from a day-level fit, tested against shifted session dates (see the module doc of
+/// `insight`).
 pub fn compare_weeks(
     days: &[Day],
     weeks: &[Week],
     daily: impl Fn(&Day) -> Option<f64>,
     weekly: impl Fn(&Week) -> Option<f64>,
     adjust_for_pain: bool,
-    params: &Params,
 ) -> WeekComparison {
     let usable: Vec<&Week> = eligible(weeks)
         .into_iter()
@@ -167,71 +167,53 @@ pub fn compare_weeks(
     if with.len() < MIN_WEEKS_EACH || without.len() < MIN_WEEKS_EACH || usable.len() < MIN_WEEKS {
         return comparison;
     }
-    // The days of the usable weeks as regression rows, summed per week: a resample of whole
-    // weeks is then a sum of week sums (five years: 260 of them instead of 1,800 rows).
+    // The days of the usable weeks as regression rows.
     let first = usable[0].starts;
-    let mut by_week: Vec<Moments> = Vec::new();
+    let mut rows = Vec::new();
     for week in &usable {
         let ends = week.starts + chrono::Duration::days(7);
         let from = days.partition_point(|d| d.date < week.starts);
-        let mut sums: Option<Moments> = None;
-        for day in days[from..].iter().take_while(|d| d.date < ends) {
+        for (i, day) in days.iter().enumerate().skip(from) {
+            if day.date >= ends {
+                break;
+            }
             let (Some(value), pain) = (daily(day), day.pain_mean) else {
                 continue;
             };
             if adjust_for_pain && pain.is_none() {
                 continue;
             }
-            let mut row = vec![1.0, f64::from(u8::from(day.after_massage))];
+            let mut confounders = vec![1.0];
             if let Some(pain) = pain.filter(|_| adjust_for_pain) {
-                row.push(pain);
+                confounders.push(pain);
             }
-            row.push((day.date - first).num_days() as f64 / 7.0);
-            sums.get_or_insert_with(|| Moments::new(row.len()))
-                .add_row(&row, value);
+            confounders.push((day.date - first).num_days() as f64 / 7.0);
+            rows.push((i, confounders, value));
         }
-        by_week.extend(sums);
     }
-    let Some(point) = relative_effect(by_week.iter()) else {
+    let Some(fit) = ExposureFit::new(rows) else {
         return comparison;
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let mut estimates = Vec::with_capacity(params.resamples);
-    for _ in 0..params.resamples {
-        let picks = block_resample(&mut rng, by_week.len(), BLOCK_WEEKS);
-        if let Some(estimate) = relative_effect(picks.iter().map(|&w| &by_week[w])) {
-            estimates.push(estimate);
-        }
-    }
+    let sessions: Vec<usize> = (0..days.len())
+        .filter(|&i| days[i].massage_sessions > 0)
+        .collect();
+    let recorded: Vec<bool> = days.iter().map(|d| d.after_massage).collect();
+    let Some(point) = fit.relative_change(&recorded) else {
+        return comparison;
+    };
     comparison.change_percent = Some(point);
-    if let Some(((low, high), p)) = bootstrap_summary(&mut estimates, point) {
+    // Under no effect the change varies as it does over the shifted timelines: their spread
+    // is its standard error (see `shifted_exposure`).
+    let shifted: Vec<f64> = lag_scan::shifts(days.len())
+        .into_iter()
+        .filter_map(|shift| fit.relative_change(&exposed(days.len(), &sessions, shift)))
+        .collect();
+    if let Some((low, high, p)) = interval(point, &shifted, days.len()) {
         comparison.ci95_low = Some(low);
         comparison.ci95_high = Some(high);
         comparison.p_value = Some(p);
     }
     comparison
-}
-
-/// 100 × (exposure coefficient) / (the fitted value without exposure at average conditions),
-/// over the weeks given (their sums; the exposure is column 1).
-fn relative_effect<'a>(weeks: impl Iterator<Item = &'a Moments>) -> Option<f64> {
-    let mut total: Option<Moments> = None;
-    for week in weeks {
-        match &mut total {
-            Some(total) => total.add(week),
-            None => total = Some(week.clone()),
-        }
-    }
-    let total = total?;
-    let coefficients = total.coefficients()?;
-    let mut unexposed = total.means();
-    unexposed[1] = 0.0;
-    let baseline: f64 = unexposed
-        .iter()
-        .zip(&coefficients)
-        .map(|(x, b)| x * b)
-        .sum();
-    (baseline > 0.05).then(|| 100.0 * coefficients[1] / baseline)
 }
 
 /// Days before against days after each session (`outcome` per day; days without a value are
@@ -358,7 +340,7 @@ fn views(
     params: &Params,
 ) -> Views {
     Views {
-        weeks: compare_weeks(days, weeks, daily, weekly, adjust_for_pain, params),
+        weeks: compare_weeks(days, weeks, daily, weekly, adjust_for_pain),
         around_sessions: around_sessions(days, daily, params),
         trend: trend(weeks, weekly),
         days_after_massage: None,

@@ -531,6 +531,16 @@ pub fn searchable(days: &[Day]) -> bool {
     Data::new(days, &|_: &Day| 0.0).searchable()
 }
 
+/// The circular shifts of a timeline of `n` days that the calibration tries: every offset of
+/// at least `MIN_SHIFT` days either way, at most `MAX_SHIFTS` of them, evenly spread.
+pub(crate) fn shifts(n: usize) -> Vec<usize> {
+    let candidates: Vec<usize> = (MIN_SHIFT..=n.saturating_sub(MIN_SHIFT)).collect();
+    let step = (candidates.len() as f64 / MAX_SHIFTS as f64).max(1.0);
+    (0..candidates.len().min(MAX_SHIFTS))
+        .map(|i| candidates[(i as f64 * step) as usize])
+        .collect()
+}
+
 /// Searches the 30 windows for the outcome; `None` when there are too few days, sessions or
 /// any variation to compare.
 pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
@@ -547,14 +557,8 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
     let observed = extremes(&data, &all, &observed_lags, &confounders)?;
 
     // Calibration over shifted timelines, each direction on its own.
-    let n = data.timeline;
-    let candidates: Vec<usize> = (MIN_SHIFT..=n.saturating_sub(MIN_SHIFT)).collect();
-    let step = (candidates.len() as f64 / MAX_SHIFTS as f64).max(1.0);
-    let shifts: Vec<usize> = (0..candidates.len().min(MAX_SHIFTS))
-        .map(|i| candidates[(i as f64 * step) as usize])
-        .collect();
     let (mut lows, mut highs) = (Vec::new(), Vec::new());
-    for &shift in &shifts {
+    for shift in shifts(data.timeline) {
         if let Some(e) = extremes(&data, &all, &data.lags(shift), &confounders) {
             lows.push(-e.lowest.1.z);
             highs.push(e.highest.1.z);

@@ -94,73 +94,6 @@ pub fn ols_of(
     })
 }
 
-/// The sums a least-squares fit needs (`X'X`, `X'y`, column sums, row count), kept per group
-/// of rows so that a bootstrap resample of whole groups is a sum of a few of these instead of
-/// a pass over every row it picks.
-#[derive(Debug, Clone)]
-pub struct Moments {
-    rows: f64,
-    xtx: Vec<Vec<f64>>,
-    xty: Vec<f64>,
-    sums: Vec<f64>,
-}
-
-impl Moments {
-    pub fn new(columns: usize) -> Self {
-        Self {
-            rows: 0.0,
-            xtx: vec![vec![0.0; columns]; columns],
-            xty: vec![0.0; columns],
-            sums: vec![0.0; columns],
-        }
-    }
-
-    pub fn add_row(&mut self, row: &[f64], y: f64) {
-        self.rows += 1.0;
-        for (i, &xi) in row.iter().enumerate() {
-            self.xty[i] += xi * y;
-            self.sums[i] += xi;
-            for (j, &xj) in row.iter().enumerate() {
-                self.xtx[i][j] += xi * xj;
-            }
-        }
-    }
-
-    pub fn add(&mut self, other: &Moments) {
-        self.rows += other.rows;
-        for (mine, theirs) in self.xtx.iter_mut().zip(&other.xtx) {
-            for (a, b) in mine.iter_mut().zip(theirs) {
-                *a += b;
-            }
-        }
-        for (a, b) in self.xty.iter_mut().zip(&other.xty) {
-            *a += b;
-        }
-        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
-            *a += b;
-        }
-    }
-
-    /// The least-squares coefficients; `None` when collinear or with too few rows.
-    pub fn coefficients(&self) -> Option<Vec<f64>> {
-        let k = self.xty.len();
-        if self.rows <= k as f64 {
-            return None;
-        }
-        let inverse = invert(self.xtx.clone())?;
-        Some(
-            (0..k)
-                .map(|i| (0..k).map(|j| inverse[i][j] * self.xty[j]).sum())
-                .collect(),
-        )
-    }
-
-    /// Column means over the rows added.
-    pub fn means(&self) -> Vec<f64> {
-        self.sums.iter().map(|s| s / self.rows.max(1.0)).collect()
-    }
-}
-
 /// Gauss–Jordan inverse with partial pivoting; `None` when (nearly) singular.
 pub(crate) fn invert(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
     let n = a.len();
@@ -263,30 +196,6 @@ mod tests {
             &[1.0, 2.0, 3.0]
         )
         .is_none());
-    }
-
-    #[test]
-    fn moments_give_the_same_fit_as_the_rows() {
-        let rows: Vec<Vec<f64>> = (0..30)
-            .map(|i| vec![1.0, f64::from(i % 3), f64::from(i) / 7.0])
-            .collect();
-        let y: Vec<f64> = (0..30)
-            .map(|i| {
-                1.0 + 0.3 * f64::from(i % 3) - 0.2 * f64::from(i) / 7.0 + f64::from(i % 5) / 10.0
-            })
-            .collect();
-        let mut halves = [Moments::new(3), Moments::new(3)];
-        for (i, (row, &yi)) in rows.iter().zip(&y).enumerate() {
-            halves[i % 2].add_row(row, yi);
-        }
-        let [mut all, second] = halves;
-        all.add(&second);
-        let from_rows = ols(&rows, &y).unwrap().coefficients;
-        for (a, b) in all.coefficients().unwrap().iter().zip(&from_rows) {
-            assert!((a - b).abs() < 1e-9, "{a} != {b}");
-        }
-        assert!((all.means()[2] - 29.0 / 14.0).abs() < 1e-12);
-        assert!(Moments::new(3).coefficients().is_none());
     }
 
     #[test]

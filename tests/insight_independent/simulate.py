@@ -296,7 +296,19 @@ def ask(api, case, seed):
         raise RuntimeError(f"insight for {email}: {status} {str(body)[:300]}")
     opioid_user = any(opioid for _, _, opioid, _ in intakes)
     eased = EASED_PAIN_NOTE in body["summary"]
-    return body["verdict"], body.get("opioid_verdict") if opioid_user else None, eased
+    return (body["verdict"], body.get("opioid_verdict") if opioid_user else None, eased,
+            pain_weeks_view(body["pain"]["weeks"]))
+
+
+def pain_weeks_view(weeks):
+    """What the pain comparison of weeks with and without a massage says: "lower", "higher"
+    (its 95% interval clear of zero) or None."""
+    low, high = weeks.get("ci95_low"), weeks.get("ci95_high")
+    if low is not None and low > 0:
+        return "higher"
+    if high is not None and high < 0:
+        return "lower"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,13 +322,15 @@ def seeds(case_number, runs):
 
 def run_case(api, case, runs, case_number, workers):
     tally = {"lower_with_massage": 0, "higher_with_massage": 0, "no_clear_difference": 0,
-             "not_enough_data": 0, "eased": 0}
+             "not_enough_data": 0, "eased": 0, "pain lower": 0, "pain higher": 0}
     opioid = {"lower_with_massage": 0, "higher_with_massage": 0, "answered": 0}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for verdict, opioid_verdict, eased in pool.map(
+        for verdict, opioid_verdict, eased, pain in pool.map(
                 lambda seed: ask(api, case, seed), seeds(case_number, runs)):
             tally[verdict] += 1
             tally["eased"] += eased
+            if pain:
+                tally[f"pain {pain}"] += 1
             if opioid_verdict is not None and opioid_verdict != "not_enough_data":
                 opioid["answered"] += 1
                 if opioid_verdict in opioid:
@@ -343,9 +357,11 @@ def main():
     if args.check:
         chosen = [(n, c) for n, c in chosen if c.weeks == 26]
     print("| case | journals | said lower | said higher | not enough data "
-          "| opioid MME: lower / higher (of answered) | note on eased pain |")
-    print("|---|---|---|---|---|---|---|")
-    pooled = {"null": [0, 0], "opioid null": [0, 0], "effect": [0, 0], "effect higher": [0, 0]}
+          "| opioid MME: lower / higher (of answered) | note on eased pain "
+          "| pain in weeks with a massage: lower / higher |")
+    print("|---|---|---|---|---|---|---|---|")
+    pooled = {"null": [0, 0], "opioid null": [0, 0], "effect": [0, 0], "effect higher": [0, 0],
+              "pain null": [0, 0]}
     failures = []
     for number, case in chosen:
         tally, opioid = run_case(api, case, args.runs, number, args.workers)
@@ -355,7 +371,9 @@ def main():
               f"| {percent(tally['not_enough_data'], runs)} "
               f"| {percent(opioid['lower_with_massage'], opioid['answered'])} / "
               f"{percent(opioid['higher_with_massage'], opioid['answered'])} "
-              f"(of {opioid['answered']}) | {percent(tally['eased'], runs)} |", flush=True)
+              f"(of {opioid['answered']}) | {percent(tally['eased'], runs)} "
+              f"| {percent(tally['pain lower'], runs)} / {percent(tally['pain higher'], runs)} |",
+              flush=True)
         lower, higher = tally["lower_with_massage"], tally["higher_with_massage"]
         if case.null:
             add(pooled["null"], lower + higher, runs)
@@ -363,20 +381,29 @@ def main():
                 opioid["lower_with_massage"] + opioid["higher_with_massage"], opioid["answered"])
             if args.check and lower + higher > 0.12 * runs:
                 failures.append(f"{case.name}: false alarms {lower + higher}/{runs} > 12%")
+            if case.booking != "after_flares":
+                # Booked apart from the pain: pain in weeks with and without a massage is the
+                # same by construction, so "lower" or "higher" there is a false difference
+                # (after flares the weeks with a massage really hold more of the flares).
+                add(pooled["pain null"], tally["pain lower"] + tally["pain higher"], runs)
         elif case.effect:
             add(pooled["effect"], lower, runs)
             add(pooled["effect higher"], higher, runs)
         else:
             # Relief through the pain: the answer should point at the pain, not read as "no
-            # help" (the note was given in 71-80% of such journals on 2026-12-06).
+            # help". The note was given in 42% of such 26-week journals and 76% at 52 weeks
+            # on 2026-12-06, once the pain comparison's interval was calibrated (66-70%
+            # before, bought with 12% false pain differences).
             heard = tally["eased"] + lower
-            if args.check and heard < 0.5 * runs:
-                failures.append(f"{case.name}: told of eased pain or a drop {heard}/{runs} < 50%")
+            if args.check and heard < 0.3 * runs:
+                failures.append(f"{case.name}: told of eased pain or a drop {heard}/{runs} < 30%")
     print()
     for what, label in (("null", "false alarms over all null journals"),
                         ("opioid null", "opioid false alarms over all null journals"),
                         ("effect", "drops found (said lower) over all journals with a drop"),
-                        ("effect higher", "said higher over all journals with a drop")):
+                        ("effect higher", "said higher over all journals with a drop"),
+                        ("pain null", "pain lower or higher in weeks with a massage, over the "
+                                      "null journals booked apart from the pain")):
         n, d = pooled[what]
         if d:
             print(f"{label}: {n}/{d} ({100 * n / d:.1f}%)")
@@ -385,7 +412,10 @@ def main():
         # getting worse (26-week drops were found 31-50% of the time on 2026-12-06, against
         # 56-76% for a test told the window), not the bar the product aims for.
         for what, most, least in (("null", 0.06, None), ("opioid null", 0.06, None),
-                                  ("effect", None, 0.30), ("effect higher", 0.01, None)):
+                                  ("effect", None, 0.30), ("effect higher", 0.01, None),
+                                  # 3.8% over 800 journals on 2026-12-06; 12% before the
+                                  # interval was calibrated (10.6% at 40 per case).
+                                  ("pain null", 0.07, None)):
             n, d = pooled[what]
             if d and most is not None and n > most * d:
                 failures.append(f"{what}: {n}/{d} > {most:.0%}")
