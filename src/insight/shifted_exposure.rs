@@ -164,12 +164,17 @@ mod tests {
 
     #[test]
     fn the_interval_is_wider_than_the_normals_for_a_short_timeline() {
-        // Shifted changes with a spread of 10: a half-year timeline has 13 looks, so the
-        // interval reaches t(13) · 10 = 21.6 either way, not 19.6.
-        let shifted: Vec<f64> = (0..40).map(|i| if i % 2 == 0 { 10.0 } else { -10.0 }).collect();
+        // Shifted changes with a spread of about 10: a half-year timeline has 13 looks, so the
+        // interval reaches t(13) · spread (about 21.9) either way, not 1.96 · spread.
+        let shifted: Vec<f64> = (0..40)
+            .map(|i| if i % 2 == 0 { 10.0 } else { -10.0 })
+            .collect();
         let spread = (40.0 * 100.0 / 39.0_f64).sqrt();
         let (low, high, p) = interval(-25.0, &shifted, 182).unwrap();
-        assert!((high - low - 2.0 * 2.160_368_656 * spread).abs() < 1e-6, "{low} {high}");
+        assert!(
+            (high - low - 2.0 * 2.160_368_656 * spread).abs() < 1e-6,
+            "{low} {high}"
+        );
         assert!((low + high + 50.0).abs() < 1e-9);
         assert!(p > 0.02 && p < 0.05, "{p}");
         assert_eq!(interval(-25.0, &shifted[..10], 182), None);
