@@ -92,7 +92,8 @@ pub struct Trend {
 }
 
 /// One outcome in the three descriptive views, and the search for the days after a
-/// massage that differ (which the verdict rests on; absent for pain and when too early).
+/// massage that differ (which the verdict rests on, and for pain the words on pain; absent
+/// when too early, and on MME for people who take no opioids).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Views {
     pub weeks: WeekComparison,
@@ -401,7 +402,13 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
     let mut painkiller_doses = painkiller_doses;
     let mut opioid_mme = opioid_mme;
+    let mut pain = pain;
     painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
+    pain.days_after_massage = if long_enough_to_search(days) {
+        lag_scan::scan_pain(days)
+    } else {
+        None
+    };
     let takes_opioids = takes_opioids(days);
     if takes_opioids {
         opioid_mme.days_after_massage = days_after_massage(days, |d| d.opioid_mme);
@@ -409,24 +416,27 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let (verdict, summary) = match unchanging(days, |d| d.doses) {
         Some(doses) => same_every_day(
             &format!("number of painkiller doses ({doses} a day)"),
-            &pain.weeks,
+            pain.days_after_massage.as_ref(),
         ),
         None => judge(
             painkiller_doses.days_after_massage.as_ref(),
             "painkiller doses",
             &painkiller_doses.weeks,
-            &pain.weeks,
+            pain.days_after_massage.as_ref(),
             weeks,
         ),
     };
     let (opioid_verdict, opioid_summary) = if takes_opioids {
         let (v, s) = match unchanging(days, |d| d.opioid_mme) {
-            Some(mme) => same_every_day(&format!("opioid dose ({mme} MME a day)"), &pain.weeks),
+            Some(mme) => same_every_day(
+                &format!("opioid dose ({mme} MME a day)"),
+                pain.days_after_massage.as_ref(),
+            ),
             None => judge(
                 opioid_mme.days_after_massage.as_ref(),
                 "opioid (MME)",
                 &opioid_mme.weeks,
-                &pain.weeks,
+                pain.days_after_massage.as_ref(),
                 weeks,
             ),
         };
@@ -477,25 +487,43 @@ fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
     )
 }
 
-/// How pain compared in weeks with and without a massage, in words.
-fn pain_words(pain: &WeekComparison) -> &'static str {
-    match (pain.ci95_low, pain.ci95_high, pain.change_percent) {
-        (Some(l), _, Some(_)) if l > 0.0 => "your pain was higher in weeks with a massage",
-        (_, Some(h), Some(_)) if h < 0.0 => "your pain was lower in weeks with a massage",
-        _ => "your pain was about the same in weeks with and without a massage",
+/// "on days 1–3 after a massage", "on the day of a massage", …: a window in words.
+fn window_words(first: usize, last: usize) -> String {
+    match (first, last) {
+        (0, 0) => "on the day of a massage".to_owned(),
+        (0, last) => format!("from the day of a massage to {last} days after"),
+        (first, last) if first == last => format!("on day {first} after a massage"),
+        (first, last) => format!("on days {first}–{last} after a massage"),
     }
 }
 
+/// How the pain on the days after a massage compared with other days (the search on pain
+/// itself, `lag_scan::scan_pain`), in words.
+fn pain_words(pain: Option<&LagScan>) -> String {
+    let Some((scan, lower)) = pain.and_then(|p| Some((p, p.lower()?))) else {
+        return "your pain was about the same on the days after a massage as on other days".into();
+    };
+    let when = window_words(scan.window_first_day, scan.window_last_day);
+    let (word, how) = if lower {
+        ("lower", "below")
+    } else {
+        ("higher", "above")
+    };
+    format!(
+        "your pain was {word} {when} (about {:.0}% {how} other days)",
+        scan.change_percent.abs()
+    )
+}
+
 /// Why "no clear difference" need not mean massage saves no painkillers, when pain was lower
-/// in weeks with one: the doses are compared at the same pain, so pills saved *because* the
-/// pain eased are the pain's share, not counted in the comparison. A person whose massages
-/// ease the pain by 1.5 points for 4 days, and whose pills follow the pain, hears "no clear
-/// difference" 94-96% of the time and "pain lower in weeks with a massage" 71-80%
-/// (`tests/insight_independent`, 2026-12-06): said, so the answer is not read as "massage does
-/// nothing for your painkiller use".
-fn eased_pain(pain: &WeekComparison) -> &'static str {
-    match (pain.ci95_high, pain.change_percent) {
-        (Some(h), Some(_)) if h < 0.0 => {
+/// after one: the doses are compared at the same pain, so pills saved *because* the pain
+/// eased are the pain's share, not counted in the comparison. A person whose massages ease
+/// the pain by 1.5 points for 4 days, and whose pills follow the pain, hears "no clear
+/// difference" 94-96% of the time (`tests/insight_independent`, 2026-12-06): said, so the
+/// answer is not read as "massage does nothing for your painkiller use".
+fn eased_pain(pain: Option<&LagScan>) -> &'static str {
+    match pain.and_then(LagScan::lower) {
+        Some(true) => {
             " The doses are compared at the same pain, so painkillers you need less because \
              massage eases the pain do not count here: they show as the lower pain."
         }
@@ -504,7 +532,7 @@ fn eased_pain(pain: &WeekComparison) -> &'static str {
 }
 
 /// The answer for an outcome that was the same on every logged day (`unchanging`).
-fn same_every_day(amount: &str, pain: &WeekComparison) -> (Verdict, String) {
+fn same_every_day(amount: &str, pain: Option<&LagScan>) -> (Verdict, String) {
     (
         Verdict::NoClearDifference,
         format!(
@@ -535,21 +563,15 @@ fn judge(
     scan: Option<&LagScan>,
     what: &str,
     weeks_view: &WeekComparison,
-    pain: &WeekComparison,
+    pain: Option<&LagScan>,
     weeks: &[Week],
 ) -> (Verdict, String) {
     let Some(scan) = scan else {
         return (Verdict::NotEnoughData, missing(weeks_view, weeks));
     };
     let pain_words = pain_words(pain);
-    let days = match (scan.window_first_day, scan.window_last_day) {
-        (0, 0) => "On the day of a massage".to_owned(),
-        (0, last) => format!("From the day of a massage to {last} days after"),
-        (first, last) if first == last => {
-            format!("On day {first} after a massage")
-        }
-        (first, last) => format!("On days {first}–{last} after a massage"),
-    };
+    let when = window_words(scan.window_first_day, scan.window_last_day);
+    let days = when[..1].to_uppercase() + &when[1..];
     let (low, high) = (scan.ci95_low, scan.ci95_high);
     let change = scan.change_percent;
     let verdict = match scan.lower() {
@@ -587,8 +609,7 @@ fn judge(
             "{days} you took about {change:.0}% more {what} than on other days with the same pain{uncertain} ({range}); {pain_words}.",
         ),
         _ => format!(
-            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {} {change:+.0}%, {range}); {pain_words}.{}{}",
-            days.to_lowercase(),
+            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {when} {change:+.0}%, {range}); {pain_words}.{}{}",
             eased_pain(pain),
             standing_appointment(scan)
         ),
@@ -612,6 +633,8 @@ mod tests {
             ci95_high: high,
             p_lower: if change < 0.0 { p } else { 1.0 },
             p_higher: if change < 0.0 { 1.0 } else { p },
+            alpha_lower: lag_scan::ALPHA_LOWER,
+            alpha_higher: lag_scan::ALPHA_HIGHER,
             shifts: 199,
             profile: Vec::new(),
             usual_weekday: None,
@@ -620,8 +643,7 @@ mod tests {
 
     /// The verdict and sentence for `scan`, with no week-level comparisons to add.
     fn judged(scan: &LagScan, what: &str) -> (Verdict, String) {
-        let weeks = no_weeks();
-        judge(Some(scan), what, &weeks, &weeks, &[])
+        judge(Some(scan), what, &no_weeks(), None, &[])
     }
 
     fn no_weeks() -> WeekComparison {
@@ -725,7 +747,7 @@ mod tests {
             sure.1,
             "On days 1–3 after a massage you took about 30% fewer painkiller doses than on other \
              days with the same pain (likely between 18% fewer and 41% fewer); your pain was about \
-             the same in weeks with and without a massage."
+             the same on the days after a massage as on other days."
         );
         // A calibrated difference whose size the interval cannot pin down says so.
         let unsure = judged(&scan(-73.0, -89.0, 219.0, 0.03), "opioid (MME)");
@@ -754,17 +776,21 @@ mod tests {
         // Pills that fall because massage eases the pain are the pain's share: compared at
         // the same pain they are no difference, and the sentence must not read as "massage
         // saves you no painkillers" when the pain was clearly lower.
-        let eased = WeekComparison {
-            mean_with_massage: Some(4.1),
-            mean_without_massage: Some(5.0),
-            change_percent: Some(-18.0),
-            ci95_low: Some(-27.0),
-            ci95_high: Some(-8.0),
-            ..no_weeks()
+        let eased = LagScan {
+            window_first_day: 1,
+            window_last_day: 4,
+            alpha_lower: lag_scan::ALPHA_PAIN,
+            alpha_higher: lag_scan::ALPHA_PAIN,
+            ..scan(-18.4, -27.0, -8.0, 0.02)
         };
         let unclear = scan(-12.0, -35.0, 15.0, 0.3);
-        let (verdict, summary) =
-            judge(Some(&unclear), "painkiller doses", &no_weeks(), &eased, &[]);
+        let (verdict, summary) = judge(
+            Some(&unclear),
+            "painkiller doses",
+            &no_weeks(),
+            Some(&eased),
+            &[],
+        );
         assert_eq!(verdict, Verdict::NoClearDifference);
         assert!(
             summary.starts_with(
@@ -776,11 +802,55 @@ mod tests {
         );
         assert!(
             summary.ends_with(
-                "your pain was lower in weeks with a massage. The doses are compared at the same \
-                 pain, so painkillers you need less because massage eases the pain do not count \
-                 here: they show as the lower pain."
+                "your pain was lower on days 1–4 after a massage (about 18% below other days). \
+                 The doses are compared at the same pain, so painkillers you need less because \
+                 massage eases the pain do not count here: they show as the lower pain."
             ),
             "{summary}"
+        );
+        // Pain is held to 2% each way: a p-value that would make pills "lower" does not.
+        let faint = LagScan {
+            p_lower: 0.035,
+            ..eased.clone()
+        };
+        let unsure = judge(
+            Some(&unclear),
+            "painkiller doses",
+            &no_weeks(),
+            Some(&faint),
+            &[],
+        );
+        assert!(
+            unsure.1.contains(
+                "your pain was about the same on the days after a massage as on other days."
+            ),
+            "{}",
+            unsure.1
+        );
+        assert!(!unsure.1.contains("eases"), "{}", unsure.1);
+        // Higher pain after massages (booked when it flares) is said as it is, with no note.
+        let flares = LagScan {
+            change_percent: 21.0,
+            p_lower: 1.0,
+            p_higher: 0.001,
+            window_first_day: 0,
+            window_last_day: 2,
+            ..eased.clone()
+        };
+        let higher = judge(
+            Some(&unclear),
+            "painkiller doses",
+            &no_weeks(),
+            Some(&flares),
+            &[],
+        )
+        .1;
+        assert!(
+            higher.ends_with(
+                "your pain was higher from the day of a massage to 2 days after (about 21% above \
+                 other days)."
+            ),
+            "{higher}"
         );
         // Without lower pain there is nothing to point at; a drop found needs no note either.
         let plain = judged(&unclear, "painkiller doses").1;
@@ -789,7 +859,7 @@ mod tests {
             Some(&scan(-30.0, -41.0, -18.0, 0.01)),
             "painkiller doses",
             &no_weeks(),
-            &eased,
+            Some(&eased),
             &[],
         );
         assert_eq!(found.0, Verdict::LowerWithMassage);
@@ -807,7 +877,7 @@ mod tests {
         assert_eq!(none.0, Verdict::NoClearDifference);
         assert!(
             none.1.ends_with(
-                "without a massage. Your massages were nearly all on a Saturday, so the days \
+                "as on other days. Your massages were nearly all on a Saturday, so the days \
                  after them always fall on the same days of the week: only the weeks without \
                  one can tell relief apart from your usual weekly rhythm."
             ),

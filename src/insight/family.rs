@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{ContinuousCDF, Normal, Poisson};
 
 use super::analysis::takes_opioids;
-use super::lag_scan::{known_window_z, scan, verdict, ALPHA_HIGHER, ALPHA_LOWER};
+use super::lag_scan::{known_window_z, scan, scan_pain, verdict, ALPHA_HIGHER, ALPHA_LOWER};
 use super::reference::extreme_z;
 use super::series::{daily, Day, DoseObservation, Journal, PainObservation};
 use super::simulate::record_doses;
@@ -340,6 +340,13 @@ pub struct Outcome {
     /// lower / higher.
     pub reference_lower: usize,
     pub reference_higher: usize,
+    /// Runs in which the search on pain itself (`scan_pain`) says pain was lower / higher
+    /// after a massage. Massage never touches the pain here, so with sessions booked apart
+    /// from the pain either is a false difference (on bad days, the pain after a session
+    /// really is higher than on other days). Counted on doses cases only: the opioid cases'
+    /// pain is made the same way.
+    pub pain_lower: usize,
+    pub pain_higher: usize,
 }
 
 /// The reference's critical values for journals of one length: the lowest window's `z` at
@@ -433,6 +440,13 @@ pub fn evaluate(case: &Case, runs: usize, first_seed: u64, reference: Option<Cri
                 } else if high >= critical.higher {
                     outcome.reference_higher += 1;
                 }
+            }
+        }
+        if case.measure == Measure::Doses {
+            match scan_pain(&days).and_then(|p| p.lower()) {
+                Some(true) => outcome.pain_lower += 1,
+                Some(false) => outcome.pain_higher += 1,
+                None => {}
             }
         }
         let Some(result) = scan(&days, measure) else {
@@ -683,6 +697,7 @@ pub fn validation_table(runs: usize, only: Option<&str>) -> String {
         "| case | said lower | said higher | not enough data | interval covers truth | bias (points) | window known in advance (same levels) | reference: lower / higher |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut critical = std::collections::BTreeMap::new();
+    let mut pain = PainApart::default();
     for (name, case) in cases() {
         if only.is_some_and(|text| !names(&name, text)) {
             continue;
@@ -691,6 +706,7 @@ pub fn validation_table(runs: usize, only: Option<&str>) -> String {
             .entry((case.weeks, case.opioids, case.measure, case.booking))
             .or_insert_with(|| reference_critical(&case, REFERENCE_CALIBRATION_RUNS));
         let o = evaluate(&case, runs, 10_000, Some(reference));
+        pain.add(&case, &o);
         out.push_str(&format!(
             "| {name} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {:.0}% | {:.0}% / {:.0}% |\n",
             100.0 * o.share(o.lower),
@@ -704,13 +720,52 @@ pub fn validation_table(runs: usize, only: Option<&str>) -> String {
             100.0 * o.share(o.reference_higher),
         ));
     }
+    if pain.runs > 0 {
+        out.push_str(&format!("\n{}\n", pain.line()));
+    }
     out
+}
+
+/// Pain called lower or higher after a massage where that is false: in the doses cases
+/// whose sessions are booked apart from the pain (`Outcome::pain_lower`).
+#[derive(Debug, Default)]
+struct PainApart {
+    lower: usize,
+    higher: usize,
+    runs: usize,
+}
+
+impl PainApart {
+    fn add(&mut self, case: &Case, o: &Outcome) {
+        if case.measure == Measure::Doses && case.booking != Booking::OnBadDays {
+            self.lower += o.pain_lower;
+            self.higher += o.pain_higher;
+            self.runs += o.runs;
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        (self.lower + self.higher) as f64 / self.runs.max(1) as f64
+    }
+
+    fn line(&self) -> String {
+        let share = |n: usize| 100.0 * n as f64 / self.runs.max(1) as f64;
+        format!(
+            "pain said lower / higher after a massage, over the {} journals booked apart from \
+             the pain (massage never touches it here): {:.1}% / {:.1}%",
+            self.runs,
+            share(self.lower),
+            share(self.higher)
+        )
+    }
 }
 
 /// The bars the CI holds the method to (`validate-insight --family --check`): with no
 /// effect, "lower" or "higher" over all null cases together at most 5% plus sampling slack
 /// (6% at 100 journals a case: 3,000 null journals, one standard error ≈ 0.4 points) and at
-/// most 12% in any one case; a one-third drop lasting 3 days or more found at least 80% of
+/// most 12% in any one case; pain called lower or higher after a massage at most as often
+/// over the doses journals booked apart from the pain (`PainApart`; 3.5% of 3,100 on
+/// 2026-12-06); a one-third drop lasting 3 days or more found at least 80% of
 /// the time in a year. The last is a guard against getting worse, below the 95% that issue 9
 /// asks for (measured: 87–100% by timing at these seeds). Answers the checked cases, or what fell short.
 pub fn check(runs: usize) -> Result<String, String> {
@@ -720,6 +775,7 @@ pub fn check(runs: usize) -> Result<String, String> {
     let mut report = String::new();
     let mut failures = Vec::new();
     let (mut alarms, mut null_runs) = (0, 0);
+    let mut pain = PainApart::default();
     for (name, case) in cases() {
         let is_null = case.effect == 0.0;
         let long_drop = case.weeks == 52
@@ -732,6 +788,7 @@ pub fn check(runs: usize) -> Result<String, String> {
             continue;
         }
         let o = evaluate(&case, runs, 50_000, None);
+        pain.add(&case, &o);
         if is_null {
             let rate = o.share(o.lower + o.higher);
             alarms += o.lower + o.higher;
@@ -758,6 +815,10 @@ pub fn check(runs: usize) -> Result<String, String> {
             "all null cases: false alarms {:.1}%",
             100.0 * pooled
         ));
+    }
+    report.push_str(&format!("{}\n", pain.line()));
+    if pain.rate() > MAX_POOLED_FALSE_ALARMS {
+        failures.push(pain.line());
     }
     if failures.is_empty() {
         Ok(report)

@@ -42,7 +42,7 @@ import urllib.request
 PASSWORD = "independent check passphrase"
 # A Monday well in the past, so that every instant is accepted.
 START = dt.date(2024, 1, 1)
-# What "no clear difference" adds when the pain was lower in weeks with a massage.
+# What "no clear difference" adds when the pain was lower on the days after a massage.
 EASED_PAIN_NOTE = "because massage eases the pain do not count here"
 
 
@@ -297,17 +297,18 @@ def ask(api, case, seed):
     opioid_user = any(opioid for _, _, opioid, _ in intakes)
     eased = EASED_PAIN_NOTE in body["summary"]
     return (body["verdict"], body.get("opioid_verdict") if opioid_user else None, eased,
-            pain_weeks_view(body["pain"]["weeks"]))
+            pain_after_massage(body["pain"]["days_after_massage"]))
 
 
-def pain_weeks_view(weeks):
-    """What the pain comparison of weeks with and without a massage says: "lower", "higher"
-    (its 95% interval clear of zero) or None."""
-    low, high = weeks.get("ci95_low"), weeks.get("ci95_high")
-    if low is not None and low > 0:
-        return "higher"
-    if high is not None and high < 0:
+def pain_after_massage(scan):
+    """What the search on pain itself says about the days after a massage: "lower", "higher"
+    (each at its own level) or None."""
+    if not scan:
+        return None
+    if scan["p_lower"] <= scan["alpha_lower"]:
         return "lower"
+    if scan["p_higher"] <= scan["alpha_higher"]:
+        return "higher"
     return None
 
 
@@ -358,7 +359,7 @@ def main():
         chosen = [(n, c) for n, c in chosen if c.weeks == 26]
     print("| case | journals | said lower | said higher | not enough data "
           "| opioid MME: lower / higher (of answered) | note on eased pain "
-          "| pain in weeks with a massage: lower / higher |")
+          "| pain after a massage: lower / higher |")
     print("|---|---|---|---|---|---|---|---|")
     pooled = {"null": [0, 0], "opioid null": [0, 0], "effect": [0, 0], "effect higher": [0, 0],
               "pain null": [0, 0]}
@@ -375,35 +376,38 @@ def main():
               f"| {percent(tally['pain lower'], runs)} / {percent(tally['pain higher'], runs)} |",
               flush=True)
         lower, higher = tally["lower_with_massage"], tally["higher_with_massage"]
+        if case.pain_relief is None and case.booking != "after_flares":
+            # Booked apart from the pain, and relief (if any) on the pills alone: pain after a
+            # massage and on other days is the same by construction, so "lower" or "higher"
+            # there is a false difference (after flares the days after a massage really hold
+            # more of the flares).
+            add(pooled["pain null"], tally["pain lower"] + tally["pain higher"], runs)
         if case.null:
             add(pooled["null"], lower + higher, runs)
             add(pooled["opioid null"],
                 opioid["lower_with_massage"] + opioid["higher_with_massage"], opioid["answered"])
             if args.check and lower + higher > 0.12 * runs:
                 failures.append(f"{case.name}: false alarms {lower + higher}/{runs} > 12%")
-            if case.booking != "after_flares":
-                # Booked apart from the pain: pain in weeks with and without a massage is the
-                # same by construction, so "lower" or "higher" there is a false difference
-                # (after flares the weeks with a massage really hold more of the flares).
-                add(pooled["pain null"], tally["pain lower"] + tally["pain higher"], runs)
         elif case.effect:
             add(pooled["effect"], lower, runs)
             add(pooled["effect higher"], higher, runs)
         else:
             # Relief through the pain: the answer should point at the pain, not read as "no
-            # help". The note was given in 42% of such 26-week journals and 76% at 52 weeks
-            # on 2026-12-06, once the pain comparison's interval was calibrated (66-70%
-            # before, bought with 12% false pain differences).
+            # help". Since pain itself is searched like the pills (2026-12-06), the note is
+            # given in 68% of such 26-week journals and 92% at 52 weeks (200 each), and 28 of
+            # the 40 here hear it or a drop; the weeks comparison it rested on before gave
+            # the note in 42% and 76%, and 21 of these 40, which this bar fails.
             heard = tally["eased"] + lower
-            if args.check and heard < 0.3 * runs:
-                failures.append(f"{case.name}: told of eased pain or a drop {heard}/{runs} < 30%")
+            if args.check and heard < 0.6 * runs:
+                failures.append(f"{case.name}: told of eased pain or a drop {heard}/{runs} < 60%")
     print()
     for what, label in (("null", "false alarms over all null journals"),
                         ("opioid null", "opioid false alarms over all null journals"),
                         ("effect", "drops found (said lower) over all journals with a drop"),
                         ("effect higher", "said higher over all journals with a drop"),
-                        ("pain null", "pain lower or higher in weeks with a massage, over the "
-                                      "null journals booked apart from the pain")):
+                        ("pain null", "pain lower or higher after a massage, over the "
+                                      "journals booked apart from a pain that massage does not "
+                                      "touch")):
         n, d = pooled[what]
         if d:
             print(f"{label}: {n}/{d} ({100 * n / d:.1f}%)")
@@ -413,8 +417,8 @@ def main():
         # 56-76% for a test told the window), not the bar the product aims for.
         for what, most, least in (("null", 0.06, None), ("opioid null", 0.06, None),
                                   ("effect", None, 0.30), ("effect higher", 0.01, None),
-                                  # 3.8% over 800 journals on 2026-12-06; 12% before the
-                                  # interval was calibrated (10.6% at 40 per case).
+                                  # The search on pain, 2% each way: 4.7% of 2,000 journals
+                                  # at 26 weeks, 2.9% at 52, 5.5% of the 400 here.
                                   ("pain null", 0.07, None)):
             n, d = pooled[what]
             if d and most is not None and n > most * d:
