@@ -491,6 +491,7 @@ fn missing(doses: &WeekComparison, weeks: &[Week]) -> String {
 fn window_words(first: usize, last: usize) -> String {
     match (first, last) {
         (0, 0) => "on the day of a massage".to_owned(),
+        (0, 1) => "on the day of a massage and the day after".to_owned(),
         (0, last) => format!("from the day of a massage to {last} days after"),
         (first, last) if first == last => format!("on day {first} after a massage"),
         (first, last) => format!("on days {first}–{last} after a massage"),
@@ -769,6 +770,22 @@ mod tests {
         let rise = |p| judged(&scan(25.0, 5.0, 40.0, p), "painkiller doses").0;
         assert_eq!(rise(0.03), Verdict::NoClearDifference);
         assert_eq!(rise(0.008), Verdict::HigherWithMassage);
+    }
+
+    #[test]
+    fn windows_read_as_days() {
+        assert_eq!(window_words(0, 0), "on the day of a massage");
+        // Not "to 1 days after", which the doctor's PDF once printed.
+        assert_eq!(
+            window_words(0, 1),
+            "on the day of a massage and the day after"
+        );
+        assert_eq!(
+            window_words(0, 3),
+            "from the day of a massage to 3 days after"
+        );
+        assert_eq!(window_words(2, 2), "on day 2 after a massage");
+        assert_eq!(window_words(1, 4), "on days 1–4 after a massage");
     }
 
     #[test]
