@@ -53,7 +53,7 @@ use utoipa::ToSchema;
 use super::series::Day;
 use statrs::distribution::{ContinuousCDF, Gumbel};
 
-use super::stats::{ols, quantile};
+use super::stats::{mean_and_sd, ols, quantile};
 
 /// Relief may start on the day of the massage (0) or up to this many days later.
 pub const MAX_ONSET: usize = 2;
@@ -464,9 +464,10 @@ impl Confounders {
 /// independently from the journal's own fit, which cut that noise, found no more drops at the
 /// same false-alarm rate and lost the standing appointment's weekly rhythm (README).
 fn tail_chance(shifted: &[f64], observed: f64) -> f64 {
-    let n = shifted.len() as f64;
-    let mean = shifted.iter().sum::<f64>() / n;
-    let sd = (shifted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    // Fewer than two shifts calibrate nothing (`scan` asks for 19).
+    let Some((mean, sd)) = mean_and_sd(shifted) else {
+        return 1.0;
+    };
     let scale = sd * 6f64.sqrt() / std::f64::consts::PI;
     let location = mean - EULER_GAMMA * scale;
     match Gumbel::new(location, scale) {

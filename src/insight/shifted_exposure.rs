@@ -13,6 +13,7 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::series::EXPOSURE_DAYS;
+use super::stats::mean_and_sd;
 
 /// Shifted timelines needed before the change gets an interval.
 const MIN_SHIFTS: usize = 19;
@@ -107,9 +108,7 @@ pub fn interval(point: f64, shifted: &[f64], days: usize) -> Option<(f64, f64, f
     if shifted.len() < MIN_SHIFTS {
         return None;
     }
-    let n = shifted.len() as f64;
-    let centre = shifted.iter().sum::<f64>() / n;
-    let spread = (shifted.iter().map(|c| (c - centre).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let (_, spread) = mean_and_sd(shifted)?;
     let t = StudentsT::new(0.0, 1.0, (days / DAYS_PER_LOOK).max(2) as f64).ok()?;
     let reach = t.inverse_cdf(0.975) * spread;
     let p = if spread > 0.0 {

@@ -136,6 +136,17 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// The mean and the sample standard deviation (n − 1); `None` below two values.
+pub fn mean_and_sd(values: &[f64]) -> Option<(f64, f64)> {
+    if values.len() < 2 {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((mean, variance.sqrt()))
+}
+
 /// The `q` quantile (0..1) of `values`, linear between order statistics.
 pub fn quantile(values: &mut [f64], q: f64) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -196,6 +207,15 @@ mod tests {
             &[1.0, 2.0, 3.0]
         )
         .is_none());
+    }
+
+    #[test]
+    fn mean_and_sample_sd() {
+        let (mean, sd) = mean_and_sd(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        assert_eq!(mean, 5.0);
+        // Σ(x − 5)² = 32 over n − 1 = 7.
+        assert!((sd - (32.0_f64 / 7.0).sqrt()).abs() < 1e-12, "{sd}");
+        assert!(mean_and_sd(&[1.0]).is_none());
     }
 
     #[test]
