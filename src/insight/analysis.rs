@@ -525,8 +525,11 @@ fn pain_words(pain: Option<&LagScan>) -> String {
 fn eased_pain(pain: Option<&LagScan>) -> &'static str {
     match pain.and_then(LagScan::lower) {
         Some(true) => {
-            " The doses are compared at the same pain, so painkillers you need less because \
-             massage eases the pain do not count here: they show as the lower pain."
+            // "If": the search shows that the pain was lower after a massage, not why (a
+            // massage booked once a flare has passed is followed by better days anyway).
+            " The doses are compared at the same pain, so if massage eases your pain, the \
+             painkillers you need less because of it do not count here: they show as the \
+             lower pain."
         }
         _ => "",
     }
@@ -820,8 +823,9 @@ mod tests {
         assert!(
             summary.ends_with(
                 "your pain was lower on days 1–4 after a massage (about 18% below other days). \
-                 The doses are compared at the same pain, so painkillers you need less because \
-                 massage eases the pain do not count here: they show as the lower pain."
+                 The doses are compared at the same pain, so if massage eases your pain, the \
+                 painkillers you need less because of it do not count here: they show as the \
+                 lower pain."
             ),
             "{summary}"
         );

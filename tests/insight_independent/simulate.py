@@ -13,8 +13,8 @@ language, and makes other choices on purpose wherever a real journal could diffe
 - half the people also take tramadol (1 or 2 tablets a time: MME 10 or 20), so the opioid
   verdict is checked on doses of uneven size;
 - massages are booked without any weekly grid: on random days (two in one week happens),
-  after a flare begins, at irregular gaps, in twice-weekly courses with weeks off between
-  them, or every Wednesday (beside more pills on workdays);
+  after a flare begins, once a flare has passed, at irregular gaps, in twice-weekly courses
+  with weeks off between them, or every Wednesday (beside more pills on workdays);
 - relief is a box of days, or a decay that fades over a week, with its size varying between
   people; some people log fewer of their good days;
 - one person's massages ease the pain itself and the pills follow the pain: relief that the
@@ -43,7 +43,7 @@ PASSWORD = "independent check passphrase"
 # A Monday well in the past, so that every instant is accepted.
 START = dt.date(2024, 1, 1)
 # What "no clear difference" adds when the pain was lower on the days after a massage.
-EASED_PAIN_NOTE = "because massage eases the pain do not count here"
+EASED_PAIN_NOTE = "the painkillers you need less because of it do not count here"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,6 +100,12 @@ def cases():
     for weeks in (26, 52):
         out.append(Case(f"{weeks} w, pain 1.5 points lower days 1-4 (pills follow), random days",
                         weeks, "random_days", pain_relief=(1, 4, 1.5)))
+    # Booked once a flare has passed (as some are told to: not in the acute phase), so the days
+    # after a massage hold fewer flares than other days: lower pain, and fewer pills, that
+    # massage did not cause. Compared at the same pain the pills must not pass for relief.
+    for weeks in (26, 52):
+        out.append(Case(f"{weeks} w, no effect, after a flare has passed", weeks,
+                        "after_flare_ends"))
     return out
 
 
@@ -126,7 +132,7 @@ def journal(case, seed):
     baseline = rng.uniform(3.5, 6.0)
     # Latent pain: baseline + flares (start about every 4 weeks, last about 6 days) + an AR(1)
     # with Student-t innovations (an odd very good or very bad day).
-    latent, flare_start = [], []
+    latent, flare_start, flare_end = [], [], []
     ar, flare_left, flare_size = 0.0, 0, 0.0
     for d in range(days):
         started = False
@@ -137,12 +143,15 @@ def journal(case, seed):
         t = rng.gauss(0, 1) / math.sqrt(rng.gammavariate(2.0, 0.5))  # Student t, 4 df
         ar = 0.6 * ar + 0.7 * t
         level = baseline + ar + (flare_size if flare_left > 0 else 0.0)
+        ended = False
         if flare_left > 0:
             flare_left -= 1
+            ended = flare_left == 0
         latent.append(level)
         flare_start.append(started)
+        flare_end.append(ended)
 
-    sessions = book(case, rng, days, flare_start)
+    sessions = book(case, rng, days, flare_start, flare_end)
     if case.pain_relief:
         first, last, points = case.pain_relief
         eased = {s + k for s in sessions for k in range(first, last + 1)}
@@ -193,10 +202,16 @@ def poisson(rng, lam):
         k += 1
 
 
-def book(case, rng, days, flare_start):
+def book(case, rng, days, flare_start, flare_end):
     sessions = []
     if case.booking == "random_days":
         sessions = [d for d in range(days) if rng.random() < 0.5 / 7]
+    elif case.booking == "after_flare_ends":
+        for d in range(days):
+            if flare_end[d] and rng.random() < 0.8:
+                sessions.append(d + rng.choice((1, 2)))
+            elif rng.random() < 0.25 / 7:
+                sessions.append(d)
     elif case.booking == "after_flares":
         for d in range(days):
             if flare_start[d] and rng.random() < 0.8:
@@ -376,11 +391,11 @@ def main():
               f"| {percent(tally['pain lower'], runs)} / {percent(tally['pain higher'], runs)} |",
               flush=True)
         lower, higher = tally["lower_with_massage"], tally["higher_with_massage"]
-        if case.pain_relief is None and case.booking != "after_flares":
+        if case.pain_relief is None and case.booking not in ("after_flares", "after_flare_ends"):
             # Booked apart from the pain, and relief (if any) on the pills alone: pain after a
             # massage and on other days is the same by construction, so "lower" or "higher"
             # there is a false difference (after flares the days after a massage really hold
-            # more of the flares).
+            # more of the flares, once a flare has passed fewer).
             add(pooled["pain null"], tally["pain lower"] + tally["pain higher"], runs)
         if case.null:
             add(pooled["null"], lower + higher, runs)
