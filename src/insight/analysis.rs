@@ -383,7 +383,7 @@ pub fn takes_opioids(days: &[Day]) -> bool {
 }
 
 pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
-    let painkiller_doses = views(
+    let mut painkiller_doses = views(
         days,
         weeks,
         |d| Some(d.doses),
@@ -391,7 +391,7 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
         true,
         params,
     );
-    let opioid_mme = views(
+    let mut opioid_mme = views(
         days,
         weeks,
         |d| Some(d.opioid_mme),
@@ -399,10 +399,7 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
         true,
         params,
     );
-    let pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
-    let mut painkiller_doses = painkiller_doses;
-    let mut opioid_mme = opioid_mme;
-    let mut pain = pain;
+    let mut pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
     painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
     pain.days_after_massage = if long_enough_to_search(days) {
         lag_scan::scan_pain(days)
