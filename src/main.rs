@@ -70,6 +70,10 @@ enum Command {
         /// (e.g. "no effect" for the null cases, to run them with many journals).
         #[arg(long, requires = "family", conflicts_with = "check")]
         only: Option<String>,
+        /// With --family: the seed of each case's first journal. The README's table uses
+        /// 10000 and the CI check 50000; another value gives journals neither has seen.
+        #[arg(long, requires = "family", conflicts_with = "check", default_value_t = pain_journal::insight::family::TABLE_FIRST_SEED)]
+        first_seed: u64,
     },
 }
 
@@ -100,10 +104,14 @@ fn main() -> ExitCode {
             };
         }
         Command::ValidateInsight {
-            runs, family, only, ..
+            runs,
+            family,
+            only,
+            first_seed,
+            ..
         } => {
             let table = if family {
-                pain_journal::insight::family::validation_table(runs, only.as_deref())
+                pain_journal::insight::family::validation_table(runs, only.as_deref(), first_seed)
             } else {
                 pain_journal::insight::simulate::validation_table(runs)
             };
