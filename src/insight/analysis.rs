@@ -601,6 +601,13 @@ fn judge(
     } else {
         ""
     };
+    // And the other way round: the range can lie clear of zero where the search, having
+    // tried 30 windows, calls the difference chance; the sentence must not read as a finding.
+    let chance = if low > 0.0 || high < 0.0 {
+        ", though with 30 spans of days tried, one as clear turns up by chance too often to count"
+    } else {
+        ""
+    };
     let summary = match verdict {
         Verdict::LowerWithMassage => format!(
             "{days} you took about {:.0}% fewer {what} than on other days with the same pain{uncertain} ({range}); {pain_words}.",
@@ -610,7 +617,7 @@ fn judge(
             "{days} you took about {change:.0}% more {what} than on other days with the same pain{uncertain} ({range}); {pain_words}.",
         ),
         _ => format!(
-            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {when} {change:+.0}%, {range}); {pain_words}.{}{}",
+            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {when} {change:+.0}%, {range}{chance}); {pain_words}.{}{}",
             eased_pain(pain),
             standing_appointment(scan)
         ),
@@ -786,6 +793,29 @@ mod tests {
         );
         assert_eq!(window_words(2, 2), "on day 2 after a massage");
         assert_eq!(window_words(1, 4), "on days 1–4 after a massage");
+    }
+
+    #[test]
+    fn a_range_clear_of_zero_without_a_finding_is_called_chance() {
+        // Seen in the doctor's PDF of a 13-week rescue-opioid journal: "no clear difference
+        // (the closest: … +119%, likely between 23% more and 873% more)" read as a finding.
+        let (verdict, summary) = judged(&scan(119.0, 23.0, 873.0, 0.2), "opioid (MME)");
+        assert_eq!(verdict, Verdict::NoClearDifference);
+        assert!(
+            summary.contains(
+                "+119%, likely between 23% more and 873% more, though with 30 spans of days \
+                 tried, one as clear turns up by chance too often to count);"
+            ),
+            "{summary}"
+        );
+        let (_, summary) = judged(&scan(-40.0, -60.0, -5.0, 0.06), "painkiller doses");
+        assert!(
+            summary.contains("likely between 5% fewer and 60% fewer, though with 30 spans"),
+            "{summary}"
+        );
+        // A range across zero needs no such words.
+        let (_, summary) = judged(&scan(-12.0, -35.0, 15.0, 0.3), "painkiller doses");
+        assert!(!summary.contains("by chance"), "{summary}");
     }
 
     #[test]
