@@ -347,6 +347,10 @@ pub struct Outcome {
     /// pain is made the same way.
     pub pain_lower: usize,
     pub pain_higher: usize,
+    /// Runs whose pain search gave an interval, and of those the runs whose interval held
+    /// 0: the truth for the pain, which massage never touches here.
+    pub pain_intervals: usize,
+    pub pain_held_zero: usize,
 }
 
 /// The reference's critical values for journals of one length: the lowest window's `z` at
@@ -443,10 +447,16 @@ pub fn evaluate(case: &Case, runs: usize, first_seed: u64, reference: Option<Cri
             }
         }
         if case.measure == Measure::Doses {
-            match scan_pain(&days).and_then(|p| p.lower()) {
-                Some(true) => outcome.pain_lower += 1,
-                Some(false) => outcome.pain_higher += 1,
-                None => {}
+            if let Some(pain) = scan_pain(&days) {
+                match pain.lower() {
+                    Some(true) => outcome.pain_lower += 1,
+                    Some(false) => outcome.pain_higher += 1,
+                    None => {}
+                }
+                outcome.pain_intervals += 1;
+                if pain.ci95_low <= 0.0 && 0.0 <= pain.ci95_high {
+                    outcome.pain_held_zero += 1;
+                }
             }
         }
         let Some(result) = scan(&days, measure) else {
@@ -788,6 +798,8 @@ struct PainApart {
     lower: usize,
     higher: usize,
     runs: usize,
+    intervals: usize,
+    held_zero: usize,
 }
 
 impl PainApart {
@@ -796,6 +808,8 @@ impl PainApart {
             self.lower += o.pain_lower;
             self.higher += o.pain_higher;
             self.runs += o.runs;
+            self.intervals += o.pain_intervals;
+            self.held_zero += o.pain_held_zero;
         }
     }
 
@@ -807,10 +821,13 @@ impl PainApart {
         let share = |n: usize| 100.0 * n as f64 / self.runs.max(1) as f64;
         format!(
             "pain said lower / higher after a massage, over the {} journals booked apart from \
-             the pain (massage never touches it here): {:.1}% / {:.1}%",
+             the pain (massage never touches it here): {:.1}% / {:.1}%; its interval held 0 in \
+             {:.1}% of {}",
             self.runs,
             share(self.lower),
-            share(self.higher)
+            share(self.higher),
+            100.0 * self.held_zero as f64 / self.intervals.max(1) as f64,
+            self.intervals
         )
     }
 }
