@@ -684,6 +684,12 @@ pub fn cases() -> Vec<(String, Case)> {
             ));
         }
     }
+    for weeks in [8, 13] {
+        cases.push((
+            format!("{weeks} w, no effect, random weeks"),
+            Case::null(weeks, Booking::RandomWeeks),
+        ));
+    }
     cases.push(("8 w, −33% days 1–5".into(), Case::effect(8, -0.33, 1, 5)));
     cases.push(("6 w, −33% days 1–5".into(), Case::effect(6, -0.33, 1, 5)));
     cases
