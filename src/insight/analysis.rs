@@ -401,10 +401,15 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     );
     let mut pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
     painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
-    pain.days_after_massage = if long_enough_to_search(days) {
+    let pain_too_early = days.len() < lag_scan::PAIN_MIN_DAYS;
+    pain.days_after_massage = if long_enough_to_search(days) && !pain_too_early {
         lag_scan::scan_pain(days)
     } else {
         None
+    };
+    let pain_found = PainFound {
+        scan: pain.days_after_massage.as_ref(),
+        too_early: pain_too_early,
     };
     let takes_opioids = takes_opioids(days);
     if takes_opioids {
@@ -413,27 +418,24 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     let (verdict, summary) = match unchanging(days, |d| d.doses) {
         Some(doses) => same_every_day(
             &format!("number of painkiller doses ({doses} a day)"),
-            pain.days_after_massage.as_ref(),
+            pain_found,
         ),
         None => judge(
             painkiller_doses.days_after_massage.as_ref(),
             "painkiller doses",
             &painkiller_doses.weeks,
-            pain.days_after_massage.as_ref(),
+            pain_found,
             weeks,
         ),
     };
     let (opioid_verdict, opioid_summary) = if takes_opioids {
         let (v, s) = match unchanging(days, |d| d.opioid_mme) {
-            Some(mme) => same_every_day(
-                &format!("opioid dose ({mme} MME a day)"),
-                pain.days_after_massage.as_ref(),
-            ),
+            Some(mme) => same_every_day(&format!("opioid dose ({mme} MME a day)"), pain_found),
             None => judge(
                 opioid_mme.days_after_massage.as_ref(),
                 "opioid (MME)",
                 &opioid_mme.weeks,
-                pain.days_after_massage.as_ref(),
+                pain_found,
                 weeks,
             ),
         };
@@ -495,10 +497,24 @@ fn window_words(first: usize, last: usize) -> String {
     }
 }
 
+/// What the search on pain itself found (`scan`), or that the journal is too short for it.
+#[derive(Debug, Clone, Copy, Default)]
+struct PainFound<'a> {
+    scan: Option<&'a LagScan>,
+    too_early: bool,
+}
+
 /// How the pain on the days after a massage compared with other days (the search on pain
 /// itself, `lag_scan::scan_pain`), in words.
-fn pain_words(pain: Option<&LagScan>) -> String {
-    let Some((scan, lower)) = pain.and_then(|p| Some((p, p.lower()?))) else {
+fn pain_words(pain: PainFound) -> String {
+    if pain.too_early {
+        return format!(
+            "your pain on the days after a massage is compared with other days over {} weeks \
+             or more",
+            lag_scan::PAIN_MIN_DAYS / 7
+        );
+    }
+    let Some((scan, lower)) = pain.scan.and_then(|p| Some((p, p.lower()?))) else {
         return "your pain was about the same on the days after a massage as on other days".into();
     };
     let when = window_words(scan.window_first_day, scan.window_last_day);
@@ -519,8 +535,8 @@ fn pain_words(pain: Option<&LagScan>) -> String {
 /// the pain by 1.5 points for 4 days, and whose pills follow the pain, hears "no clear
 /// difference" 94-96% of the time (`tests/insight_independent`, 2026-12-06): said, so the
 /// answer is not read as "massage does nothing for your painkiller use".
-fn eased_pain(pain: Option<&LagScan>) -> &'static str {
-    match pain.and_then(LagScan::lower) {
+fn eased_pain(pain: PainFound) -> &'static str {
+    match pain.scan.and_then(LagScan::lower) {
         Some(true) => {
             // "If": the search shows that the pain was lower after a massage, not why (a
             // massage booked once a flare has passed is followed by better days anyway).
@@ -533,7 +549,7 @@ fn eased_pain(pain: Option<&LagScan>) -> &'static str {
 }
 
 /// The answer for an outcome that was the same on every logged day (`unchanging`).
-fn same_every_day(amount: &str, pain: Option<&LagScan>) -> (Verdict, String) {
+fn same_every_day(amount: &str, pain: PainFound) -> (Verdict, String) {
     (
         Verdict::NoClearDifference,
         format!(
@@ -564,7 +580,7 @@ fn judge(
     scan: Option<&LagScan>,
     what: &str,
     weeks_view: &WeekComparison,
-    pain: Option<&LagScan>,
+    pain: PainFound,
     weeks: &[Week],
 ) -> (Verdict, String) {
     let Some(scan) = scan else {
@@ -649,9 +665,16 @@ mod tests {
         }
     }
 
+    fn searched(pain: &LagScan) -> PainFound<'_> {
+        PainFound {
+            scan: Some(pain),
+            too_early: false,
+        }
+    }
+
     /// The verdict and sentence for `scan`, with no week-level comparisons to add.
     fn judged(scan: &LagScan, what: &str) -> (Verdict, String) {
-        judge(Some(scan), what, &no_weeks(), None, &[])
+        judge(Some(scan), what, &no_weeks(), PainFound::default(), &[])
     }
 
     fn no_weeks() -> WeekComparison {
@@ -748,6 +771,31 @@ mod tests {
     }
 
     #[test]
+    fn pain_is_not_compared_over_less_than_12_weeks() {
+        // Ten weeks: the doses get an answer, the pain search would not be calibrated (8% of
+        // two-month journals called pain lower or higher where 4% is meant), so the sentence
+        // says when it will be compared instead of "about the same".
+        let ten_weeks = fixed_regimen(70, None);
+        assert_eq!(ten_weeks.verdict, Verdict::NoClearDifference);
+        assert!(ten_weeks.pain.days_after_massage.is_none());
+        assert!(
+            ten_weeks.summary.ends_with(
+                "no difference to find; your pain on the days after a massage is compared with \
+                 other days over 12 weeks or more."
+            ),
+            "{}",
+            ten_weeks.summary
+        );
+        let twelve_weeks = fixed_regimen(84, None);
+        assert!(twelve_weeks.pain.days_after_massage.is_some());
+        assert!(
+            twelve_weeks.summary.contains("; your pain was"),
+            "{}",
+            twelve_weeks.summary
+        );
+    }
+
+    #[test]
     fn the_sentence_reads_the_numbers_as_they_are() {
         let sure = judged(&scan(-30.0, -41.0, -18.0, 0.01), "painkiller doses");
         assert_eq!(sure.0, Verdict::LowerWithMassage);
@@ -835,7 +883,7 @@ mod tests {
             Some(&unclear),
             "painkiller doses",
             &no_weeks(),
-            Some(&eased),
+            searched(&eased),
             &[],
         );
         assert_eq!(verdict, Verdict::NoClearDifference);
@@ -865,7 +913,7 @@ mod tests {
             Some(&unclear),
             "painkiller doses",
             &no_weeks(),
-            Some(&faint),
+            searched(&faint),
             &[],
         );
         assert!(
@@ -889,7 +937,7 @@ mod tests {
             Some(&unclear),
             "painkiller doses",
             &no_weeks(),
-            Some(&flares),
+            searched(&flares),
             &[],
         )
         .1;
@@ -907,7 +955,7 @@ mod tests {
             Some(&scan(-30.0, -41.0, -18.0, 0.01)),
             "painkiller doses",
             &no_weeks(),
-            Some(&eased),
+            searched(&eased),
             &[],
         );
         assert_eq!(found.0, Verdict::LowerWithMassage);

@@ -34,8 +34,8 @@
 //!   "lower" or "higher" for 3.5% of such journals, where a threshold fixed in advance says
 //!   "lower" to 44% (measured on `family`). The p-value is the tail of a Gumbel distribution
 //!   fitted to the shifts' extremes (see `tail_chance`), their spread first widened for how
-//!   alike neighbouring shifts are (`alike`: without it, 10% false alarms in two months). No random numbers: the same journal
-//!   always gives the same answer.
+//!   alike neighbouring shifts are (`alike`: without it, 10% false alarms in two months).
+//!   No random numbers: the same journal always gives the same answer.
 //! - **Interval.** A circular block bootstrap over the used days (blocks of two weeks, 200
 //!   resamples, seeded) repeats the whole search, window choice included, in each resample;
 //!   the 2.5–97.5% range of the chosen window's change, moved back by the choice's lean
@@ -75,6 +75,12 @@ const YESTERDAY: usize = 4;
 const MIN_SHIFT: usize = 14;
 /// At most this many shifts (evenly spread) for long journals, which bounds the work.
 const MAX_SHIFTS: usize = 199;
+/// Pain itself is searched over 12 weeks or more (so still over the doctor's report's usual
+/// 90 days). Its shifts are alike beyond the windows' common days (pain runs in flares), so
+/// in shorter journals the calibration falls short: in two months pain was called lower or
+/// higher in 8.0% of 3,419 answers with no effect on it, where 4% is meant; in 12 weeks
+/// 5.8% of 3,286, in 13 weeks 5.0% of 3,953, in half a year 3.6% (`family`, 2026-12-07).
+pub const PAIN_MIN_DAYS: usize = 84;
 const BOOTSTRAP_RESAMPLES: usize = 200;
 const BOOTSTRAP_BLOCK_DAYS: usize = 14;
 /// Days of the lag profile: 0 (the day of the session) to this.
@@ -710,6 +716,9 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
 
 /// The same search on the pain itself, at the same point in time.
 pub fn scan_pain(days: &[Day]) -> Option<LagScan> {
+    if days.len() < PAIN_MIN_DAYS {
+        return None;
+    }
     search(days, |d| d.pain_mean.unwrap_or(0.0), Outcome::Pain)
 }
 
@@ -1085,9 +1094,10 @@ mod tests {
     #[test]
     fn short_journals_are_calibrated_for_how_alike_their_shifts_are() {
         // Two months: 29 shifts, each sharing windows with its neighbours.
-        // Measured on the doses and the pain of 500 such journals: 84 of 842 answers said
-        // "lower" or "higher" (10.0%) with the shifts' spread as it is, 49 (5.8%) widened
-        // by how alike the shifts are. Four months: 6.6% → 5.3% on `family` (1,000).
+        // Measured on the doses of 500 such journals: 40 of 421 answers said "lower" or
+        // "higher" (9.5%) with the shifts' spread as it is, 24 (5.7%) widened by how alike
+        // the shifts are. Four months: 6.6% → 5.3% on `family` (1,000). Pain is not searched
+        // this early (`PAIN_MIN_DAYS`).
         let (mut alarms, mut answered) = (0, 0);
         for seed in 300_000..300_500 {
             let days = days_of(&Case::null(8, Booking::RandomWeeks), seed);
@@ -1095,13 +1105,13 @@ mod tests {
                 answered += 1;
                 alarms += usize::from(result.lower().is_some());
             }
-            if let Some(result) = scan_pain(&days) {
-                answered += 1;
-                alarms += usize::from(result.lower().is_some());
-            }
+            assert!(
+                scan_pain(&days).is_none(),
+                "pain is searched from 13 weeks on"
+            );
         }
-        assert!(answered > 800, "{answered}");
-        // 5% plus sampling slack (one standard error ≈ 0.75 points).
+        assert!(answered > 400, "{answered}");
+        // 5% plus sampling slack (one standard error ≈ 1.1 points).
         assert!(alarms * 100 <= 7 * answered, "{alarms} of {answered}");
         // Shifts a day apart share 11 of 12 days of windows; 12 or more apart, none.
         assert!((alike(&[14, 15]) - 11.0 / 12.0).abs() < 1e-12);
