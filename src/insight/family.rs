@@ -772,6 +772,11 @@ impl NullAlarms {
         }
     }
 
+    /// "Lower" or "higher" over all the null journals added.
+    fn pooled(&self) -> f64 {
+        self.alarms as f64 / self.runs.max(1) as f64
+    }
+
     fn line(&self) -> Option<String> {
         let (lowest, low) = self.cases.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
         let (highest, high) = self.cases.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
@@ -786,7 +791,7 @@ impl NullAlarms {
              {:.1}% over all {} null journals; above 5%: {}",
             100.0 * low,
             100.0 * high,
-            100.0 * self.alarms as f64 / self.runs.max(1) as f64,
+            100.0 * self.pooled(),
             self.runs,
             if above.is_empty() {
                 "none".to_owned()
@@ -853,7 +858,7 @@ pub fn check(runs: usize) -> Result<String, String> {
     const MIN_POWER_52_WEEKS: f64 = 0.80;
     let mut report = String::new();
     let mut failures = Vec::new();
-    let (mut alarms, mut null_runs) = (0, 0);
+    let mut alarms = NullAlarms::default();
     let mut pain = PainApart::default();
     for (name, case) in cases() {
         let is_null = case.effect == 0.0;
@@ -868,10 +873,9 @@ pub fn check(runs: usize) -> Result<String, String> {
         }
         let o = evaluate(&case, runs, CHECK_FIRST_SEED, None);
         pain.add(&case, &o);
+        alarms.add(&name, &case, &o);
         if is_null {
             let rate = o.share(o.lower + o.higher);
-            alarms += o.lower + o.higher;
-            null_runs += o.runs;
             report.push_str(&format!("{name}: false alarms {:.1}%\n", 100.0 * rate));
             if rate > MAX_CASE_FALSE_ALARMS {
                 failures.push(format!("{name}: false alarms {:.1}%", 100.0 * rate));
@@ -884,7 +888,7 @@ pub fn check(runs: usize) -> Result<String, String> {
             }
         }
     }
-    let pooled = alarms as f64 / null_runs.max(1) as f64;
+    let pooled = alarms.pooled();
     report.push_str(&format!(
         "all null cases: false alarms {:.1}%\n",
         100.0 * pooled
