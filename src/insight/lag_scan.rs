@@ -121,7 +121,7 @@ pub enum Outcome {
     /// Pain itself: at the same point in time only (2% each way). A person whose massages
     /// ease the pain for four days, by 1.5 points, had it seen by the weeks comparison (a
     /// fixed 7-day exposure) in 43% of half-year journals; searched like the pills, in
-    /// 72% (`tests/insight_independent`, 2026-12-06, see the README).
+    /// 72% (`tests/insight_independent`, 2026-12-06, see `docs/insight.md`).
     Pain,
 }
 
@@ -463,7 +463,6 @@ impl Confounders {
         };
         Some(Fit {
             z,
-            change_percent: b1 * per_b1,
             b1,
             sd: (sigma2 / x_resid).sqrt(),
             per_b1,
@@ -481,7 +480,7 @@ impl Confounders {
 /// on the safe side: over 500 null journals its 96% point averaged 2.83 where the shifts'
 /// own averaged 2.64 (counting them said "lower" to 5.8% instead of 4%). Null journals drawn
 /// independently from the journal's own fit, which cut that noise, found no more drops at the
-/// same false-alarm rate and lost the standing appointment's weekly rhythm (README).
+/// same false-alarm rate and lost the standing appointment's weekly rhythm (`docs/insight.md`).
 fn tail_chance(shifted: &[f64], observed: f64) -> f64 {
     // Fewer than two shifts calibrate nothing (`scan` asks for 19).
     let Some((mean, sd)) = mean_and_sd(shifted) else {
@@ -574,12 +573,18 @@ impl Sums {
 #[derive(Debug, Clone, Copy)]
 struct Fit {
     z: f64,
-    change_percent: f64,
     /// The window's coefficient, its standard error (`z = b1 / sd`), and the change in
     /// percent per unit of it at the window's days as fitted.
     b1: f64,
     sd: f64,
     per_b1: f64,
+}
+
+impl Fit {
+    /// The change over the window, in percent of what its days would have been without it.
+    fn change_percent(&self) -> f64 {
+        self.b1 * self.per_b1
+    }
 }
 
 fn invert(m: &[[f64; CONFOUNDERS]; CONFOUNDERS]) -> Option<[[f64; CONFOUNDERS]; CONFOUNDERS]> {
@@ -779,7 +784,7 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
         days_used: data.y.len(),
         window_first_day: window.onset,
         window_last_day: window.onset + window.length - 1,
-        change_percent: fit.change_percent,
+        change_percent: fit.change_percent(),
         ci95_low,
         ci95_high,
         p_lower,
@@ -811,13 +816,13 @@ fn bootstrap_interval(data: &Data, lags: &[[u8; MAX_ONSET + 1]], fit: Fit) -> Op
             continue;
         };
         if let Some(e) = extremes(data, &picks, lags, &resampled) {
-            changes.push(e.pick(Pick::Clearest).1.change_percent);
+            changes.push(e.pick(Pick::Clearest).1.change_percent());
         }
     }
     if changes.len() < BOOTSTRAP_RESAMPLES / 2 {
         return None;
     }
-    Some(interval(&mut changes, fit.change_percent))
+    Some(interval(&mut changes, fit.change_percent()))
 }
 
 /// The interval of the pain's change shown: the search's own calibrated test turned round.

@@ -64,6 +64,8 @@ pub mod demo;
 pub mod family;
 pub mod lag_scan;
 pub mod load;
+#[cfg(test)]
+mod odd_journals;
 pub mod reference;
 pub mod series;
 pub mod shifted_exposure;
