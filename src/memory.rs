@@ -56,7 +56,7 @@ pub fn note_activity() {
 /// under load is not free, though: it holds each arena's lock while it hands every free page
 /// back (`madvise`), and the next requests fault those pages straight back in. Trimming every
 /// 30 s whatever the traffic was one suspect for the load benchmark's stalls; the A/B runs
-/// did not single it out (README, Performance), but an idle server loses nothing by waiting.
+/// did not single it out (`docs/performance.md`), but an idle server loses nothing by waiting.
 pub fn give_back_periodically() {
     let spawned = std::thread::Builder::new()
         .name("memory-trim".into())

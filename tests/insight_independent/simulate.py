@@ -63,7 +63,7 @@ class Case:
         self.skips_good_days = skips_good_days
         # None, or (first_day, last_day, points): massage eases the pain itself, and the pills
         # follow the pain. Neither a null case nor an effect for the bars: the verdict compares
-        # pills at the same pain, so this is relief it is not built to report (see README).
+        # pills at the same pain, so this is relief it is not built to report (see docs/insight.md).
         self.pain_relief = pain_relief
         self.null = effect is None and pain_relief is None
 
