@@ -577,6 +577,16 @@ fn standing_appointment(scan: &LagScan) -> String {
     })
 }
 
+/// `x`, with whatever rounds to 0 at whole percents made +0: formatted, -0.3 and -0.0 read
+/// "-0", which a sentence must not say.
+fn unsigned_zero(x: f64) -> f64 {
+    if x.abs() <= 0.5 {
+        0.0
+    } else {
+        x
+    }
+}
+
 fn judge(
     scan: Option<&LagScan>,
     what: &str,
@@ -600,8 +610,8 @@ fn judge(
     let likely = |a: f64, b: f64, word: &str| {
         format!(
             "likely between {:.0}% {word} and {:.0}% {word}",
-            a.min(b),
-            a.max(b)
+            unsigned_zero(a.min(b)),
+            unsigned_zero(a.max(b))
         )
     };
     let range = if low >= 0.0 {
@@ -609,8 +619,13 @@ fn judge(
     } else if high <= 0.0 {
         likely(-high, -low, "fewer")
     } else {
-        format!("likely between {:.0}% fewer and {high:.0}% more", -low)
+        format!(
+            "likely between {:.0}% fewer and {:.0}% more",
+            unsigned_zero(-low),
+            unsigned_zero(high)
+        )
     };
+    let change = unsigned_zero(change);
     // The calibrated test can find a difference whose size the bootstrap cannot pin down
     // (its range crosses zero); the sentence then says so instead of a bare "fewer".
     let uncertain = if low < 0.0 && high > 0.0 {
@@ -826,6 +841,24 @@ mod tests {
         let rise = |p| judged(&scan(25.0, 5.0, 40.0, p), "painkiller doses").0;
         assert_eq!(rise(0.03), Verdict::NoClearDifference);
         assert_eq!(rise(0.008), Verdict::HigherWithMassage);
+    }
+
+    #[test]
+    fn a_change_that_rounds_to_nothing_reads_as_0_percent_not_minus_0() {
+        // -0.3% is shown as "-0%" by `{:+.0}`, and a range ending at -0.0 as "-0% fewer".
+        let tiny = judged(&scan(-0.3, -25.0, 20.0, 0.5), "painkiller doses").1;
+        assert!(
+            tiny.contains("after a massage +0%, likely between"),
+            "{tiny}"
+        );
+        let edge = judged(&scan(-12.0, -30.0, -0.0, 0.5), "painkiller doses").1;
+        assert!(
+            edge.contains("likely between 0% fewer and 30% fewer"),
+            "{edge}"
+        );
+        for sentence in [tiny, edge] {
+            assert!(!sentence.contains("-0"), "{sentence}");
+        }
     }
 
     #[test]
