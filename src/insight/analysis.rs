@@ -401,8 +401,8 @@ pub fn analyse(days: &[Day], weeks: &[Week], params: &Params) -> Analysis {
     );
     let mut pain = views(days, weeks, |d| d.pain_mean, |w| w.pain_mean, false, params);
     painkiller_doses.days_after_massage = days_after_massage(days, |d| d.doses);
-    // `scan_pain` itself answers nothing under `PAIN_MIN_DAYS`; the sentence says why.
-    let pain_too_early = days.len() < lag_scan::PAIN_MIN_DAYS;
+    // `scan_pain` itself answers nothing this early; the sentence says why.
+    let pain_too_early = lag_scan::pain_too_early(days);
     pain.days_after_massage = if long_enough_to_search(days) {
         lag_scan::scan_pain(days)
     } else {

@@ -719,9 +719,14 @@ pub fn scan(days: &[Day], outcome: impl Fn(&Day) -> f64) -> Option<LagScan> {
     search(days, outcome, Outcome::Painkillers)
 }
 
+/// Whether the journal is too short for the pain to be searched (`PAIN_MIN_DAYS`).
+pub fn pain_too_early(days: &[Day]) -> bool {
+    days.len() < PAIN_MIN_DAYS
+}
+
 /// The same search on the pain itself, at the same point in time.
 pub fn scan_pain(days: &[Day]) -> Option<LagScan> {
-    if days.len() < PAIN_MIN_DAYS {
+    if pain_too_early(days) {
         return None;
     }
     search(days, |d| d.pain_mean.unwrap_or(0.0), Outcome::Pain)
@@ -741,8 +746,9 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
     let observed = extremes(&data, &all, &observed_lags, &confounders)?;
 
     // Calibration over shifted timelines, each direction on its own.
+    let offsets = shifts(data.timeline);
     let (mut lows, mut highs) = (Vec::new(), Vec::new());
-    for shift in shifts(data.timeline) {
+    for &shift in &offsets {
         if let Some(e) = extremes(&data, &all, &data.lags(shift), &confounders) {
             lows.push(-e.lowest.1.z);
             highs.push(e.highest.1.z);
@@ -756,7 +762,7 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
     // less than extremes of unrelated timelines would: most in short journals, whose shifts
     // are all near neighbours (two months: 10% of null journals called "lower" or "higher"
     // for 5%).
-    let alike = alike(&shifts(data.timeline));
+    let alike = alike(&offsets);
     widen(&mut lows, alike);
     widen(&mut highs, alike);
     let (p_lower, p_higher) = (
@@ -1112,7 +1118,7 @@ mod tests {
             }
             assert!(
                 scan_pain(&days).is_none(),
-                "pain is searched from 13 weeks on"
+                "pain is searched from 12 weeks on"
             );
         }
         assert!(answered > 400, "{answered}");
