@@ -577,6 +577,33 @@ fn standing_appointment(scan: &LagScan) -> String {
     })
 }
 
+/// What "no clear difference" is worth in this journal: how often records like it show a
+/// real drop of a third over the 3 days after a massage (`chance_to_find_a_third_fewer`).
+/// Without it, "no clear difference" in half a year of records, where such a drop shows
+/// about half the time, reads like "massage does not help".
+fn how_often_a_drop_shows(scan: &LagScan, what: &str) -> String {
+    let Some(chance) = scan.chance_to_find_a_third_fewer else {
+        return String::new();
+    };
+    let tens = (chance / 10.0).round();
+    let often = if chance >= 95.0 {
+        "nearly every time".to_string()
+    } else if tens < 1.0 {
+        "less than 1 time in 10".to_string()
+    } else {
+        format!("about {tens:.0} times in 10")
+    };
+    let then = if tens >= 8.0 {
+        ""
+    } else {
+        ": more weeks with massages would make it clearer"
+    };
+    format!(
+        " Had your {what} fallen by a third on the 3 days after each massage, records like \
+         yours would show it {often}{then}."
+    )
+}
+
 /// `x`, with whatever rounds to 0 at whole percents made +0: formatted, -0.3 and -0.0 read
 /// "-0", which a sentence must not say.
 fn unsigned_zero(x: f64) -> f64 {
@@ -649,9 +676,10 @@ fn judge(
             "{days} you took about {change:.0}% more {what} than on other days with the same pain{uncertain} ({range}); {pain_words}.",
         ),
         _ => format!(
-            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {when} {change:+.0}%, {range}{chance}); {pain_words}.{}{}",
+            "In your records there is no clear difference in {what} on the days after a massage, compared with other days with the same pain (the closest: {when} {change:+.0}%, {range}{chance}); {pain_words}.{}{}{}",
             eased_pain(pain),
-            standing_appointment(scan)
+            standing_appointment(scan),
+            how_often_a_drop_shows(scan, what)
         ),
     };
     (verdict, summary)
@@ -678,6 +706,7 @@ mod tests {
             shifts: 199,
             profile: Vec::new(),
             usual_weekday: None,
+            chance_to_find_a_third_fewer: None,
         }
     }
 
@@ -837,6 +866,29 @@ mod tests {
             "{}",
             none.1
         );
+        // "No clear difference" says what it is worth in these records.
+        let told = |chance| {
+            let mut scan = scan(-20.0, -45.0, 10.0, 0.3);
+            scan.chance_to_find_a_third_fewer = chance;
+            judged(&scan, "painkiller doses").1
+        };
+        assert!(
+            told(Some(53.4)).ends_with(
+                " Had your painkiller doses fallen by a third on the 3 days after each massage, \
+                 records like yours would show it about 5 times in 10: more weeks with massages \
+                 would make it clearer."
+            ),
+            "{}",
+            told(Some(53.4))
+        );
+        assert!(told(Some(84.0)).ends_with("would show it about 8 times in 10."));
+        assert!(told(Some(96.0)).ends_with("would show it nearly every time."));
+        assert!(told(Some(3.0)).contains("would show it less than 1 time in 10: more weeks"));
+        assert!(!told(None).contains("Had your"));
+        // Only "no clear difference" needs it.
+        let mut found = scan(-30.0, -41.0, -18.0, 0.01);
+        found.chance_to_find_a_third_fewer = Some(53.4);
+        assert!(!judged(&found, "painkiller doses").1.contains("Had your"));
         // A rise must be clearer than a drop to be reported (1% against 4%).
         let rise = |p| judged(&scan(25.0, 5.0, 40.0, p), "painkiller doses").0;
         assert_eq!(rise(0.03), Verdict::NoClearDifference);

@@ -179,6 +179,10 @@ fn view_numbers(name: &str, views: &Views) -> Vec<(String, f64)> {
         add("scan.ci95_high", Some(scan.ci95_high));
         add("scan.p_lower", Some(scan.p_lower));
         add("scan.p_higher", Some(scan.p_higher));
+        add(
+            "scan.chance_to_find_a_third_fewer",
+            scan.chance_to_find_a_third_fewer,
+        );
         for day in &scan.profile {
             add(&format!("scan.profile.{}", day.day), day.change_percent);
         }
@@ -194,6 +198,12 @@ fn check_scan(name: &str, scan: &LagScan, days: usize) -> Result<(), String> {
     }
     if scan.ci95_low > scan.ci95_high {
         return fail("the interval's ends swapped");
+    }
+    if scan
+        .chance_to_find_a_third_fewer
+        .is_some_and(|c| !(0.0..=100.0).contains(&c))
+    {
+        return fail("a chance outside 0–100%");
     }
     if scan.window_first_day > scan.window_last_day || scan.window_last_day > 11 {
         return fail("a window outside days 0–11");

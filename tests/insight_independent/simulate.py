@@ -311,10 +311,12 @@ def ask(api, case, seed):
         raise RuntimeError(f"insight for {email}: {status} {str(body)[:300]}")
     opioid_user = any(opioid for _, _, opioid, _ in intakes)
     eased = EASED_PAIN_NOTE in body["summary"]
+    doses = body["painkiller_doses"]["days_after_massage"]
     return (body["verdict"], body.get("opioid_verdict") if opioid_user else None, eased,
             pain_after_massage(body["pain"]["days_after_massage"]),
-            covers(case, body["painkiller_doses"]["days_after_massage"]),
-            holds_zero(body["pain"]["days_after_massage"]))
+            covers(case, doses),
+            holds_zero(body["pain"]["days_after_massage"]),
+            doses.get("chance_to_find_a_third_fewer") if doses else None)
 
 
 def covers(case, scan):
@@ -363,12 +365,16 @@ def seeds(case_number, runs):
 def run_case(api, case, runs, case_number, workers):
     tally = {"lower_with_massage": 0, "higher_with_massage": 0, "no_clear_difference": 0,
              "not_enough_data": 0, "eased": 0, "pain lower": 0, "pain higher": 0,
-             "intervals": 0, "covered": 0, "pain intervals": 0, "pain held 0": 0}
+             "intervals": 0, "covered": 0, "pain intervals": 0, "pain held 0": 0,
+             "told": 0.0, "told journals": 0}
     opioid = {"lower_with_massage": 0, "higher_with_massage": 0, "answered": 0}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for verdict, opioid_verdict, eased, pain, covered, pain_holds_zero in pool.map(
+        for verdict, opioid_verdict, eased, pain, covered, pain_holds_zero, told in pool.map(
                 lambda seed: ask(api, case, seed), seeds(case_number, runs)):
             tally[verdict] += 1
+            if told is not None:
+                tally["told"] += told
+                tally["told journals"] += 1
             if covered is not None:
                 tally["intervals"] += 1
                 tally["covered"] += covered
@@ -405,8 +411,8 @@ def main():
         chosen = [(n, c) for n, c in chosen if c.weeks == 26]
     print("| case | journals | said lower | said higher | not enough data "
           "| opioid MME: lower / higher (of answered) | note on eased pain "
-          "| pain after a massage: lower / higher |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| pain after a massage: lower / higher | told: a 3-day drop of a third shows |")
+    print("|---|---|---|---|---|---|---|---|---|")
     pooled = {"null": [0, 0], "opioid null": [0, 0], "effect": [0, 0], "effect higher": [0, 0],
               "pain null": [0, 0], "covered null": [0, 0], "covered drop": [0, 0],
               "pain covered": [0, 0]}
@@ -423,7 +429,8 @@ def main():
               f"| {percent(opioid['lower_with_massage'], opioid['answered'])} / "
               f"{percent(opioid['higher_with_massage'], opioid['answered'])} "
               f"(of {opioid['answered']}) | {percent(tally['eased'], runs)} "
-              f"| {percent(tally['pain lower'], runs)} / {percent(tally['pain higher'], runs)} |",
+              f"| {percent(tally['pain lower'], runs)} / {percent(tally['pain higher'], runs)} "
+              f"| {percent(tally['told'] / 100, tally['told journals'])} |",
               flush=True)
         lower, higher = tally["lower_with_massage"], tally["higher_with_massage"]
         if case.pain_relief is None and case.booking not in ("after_flares", "after_flare_ends"):
