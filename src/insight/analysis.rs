@@ -590,6 +590,8 @@ fn how_often_a_drop_shows(scan: &LagScan, what: &str) -> String {
         "nearly every time".to_string()
     } else if tens < 1.0 {
         "less than 1 time in 10".to_string()
+    } else if tens == 1.0 {
+        "about 1 time in 10".to_string()
     } else {
         format!("about {tens:.0} times in 10")
     };
@@ -884,6 +886,8 @@ mod tests {
         assert!(told(Some(84.0)).ends_with("would show it about 8 times in 10."));
         assert!(told(Some(96.0)).ends_with("would show it nearly every time."));
         assert!(told(Some(3.0)).contains("would show it less than 1 time in 10: more weeks"));
+        // Seen in the doctor's PDF: "about 1 times in 10".
+        assert!(told(Some(11.0)).contains("would show it about 1 time in 10: more weeks"));
         assert!(!told(None).contains("Had your"));
         // Only "no clear difference" needs it.
         let mut found = scan(-30.0, -41.0, -18.0, 0.01);
