@@ -972,8 +972,17 @@ fn chance_to_find(
     if shifted_zs.is_empty() {
         return None;
     }
-    let windows: Vec<Window> = (0..=MAX_ONSET)
+    // The windows the search tries here, with their sums and fits; the others cannot show
+    // the drop. They do not depend on where the drop lies, so they are fitted once.
+    let windows: Vec<(Window, Sums, Fit)> = (0..=MAX_ONSET)
         .flat_map(|onset| (1..=MAX_LENGTH).map(move |length| Window { onset, length }))
+        .filter_map(|w| {
+            let sums = window_sums(data, lags, confounders, w);
+            if data.y.len() - sums.days < MIN_OTHER_DAYS {
+                return None;
+            }
+            confounders.fit(&sums).map(|fit| (w, sums, fit))
+        })
         .collect();
     let inside = |r: usize, w: Window| (lags[r][w.onset] as usize) < w.length;
     let mut chances = Vec::new();
@@ -988,16 +997,8 @@ fn chance_to_find(
         let drop_sums = window_sums(data, lags, confounders, drop);
         let taken: [f64; CONFOUNDERS] =
             std::array::from_fn(|i| dot(&confounders.inverse[i], &drop_sums.z));
-        // A window the search does not try here cannot show the drop.
         let mut moves = [f64::NAN; WINDOWS];
-        for &w in &windows {
-            let sums = window_sums(data, lags, confounders, w);
-            if data.y.len() - sums.days < MIN_OTHER_DAYS {
-                continue;
-            }
-            let Some(fit) = confounders.fit(&sums) else {
-                continue;
-            };
+        for &(w, sums, fit) in &windows {
             let shared: f64 = (0..data.y.len())
                 .filter(|&r| inside(r, w) && inside(r, drop))
                 .map(|r| confounders.expected[r])
