@@ -1005,7 +1005,7 @@ mod tests {
             ),
             "{summary}"
         );
-        // Pain is held to 2% each way: a p-value that would make pills "lower" does not.
+        // Pain is held to 2.5% each way: a p-value that would make pills "lower" does not.
         let faint = LagScan {
             p_lower: 0.035,
             ..eased.clone()

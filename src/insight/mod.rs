@@ -52,7 +52,7 @@
 //!
 //! **Pain** is shown in the same three views (not adjusted for itself), so fewer pills with
 //! rising pain is visible, and searched like the pills (`lag_scan::scan_pain`: the 30
-//! windows at the same point in time, calibrated on the same shifts, 2% each way). The
+//! windows at the same point in time, calibrated on the same shifts, 2.5% each way). The
 //! sentence's words on pain rest on that search: "your pain was lower on days 1–4 after a
 //! massage (about 20% below other days)", and when the doses show no clear difference at
 //! the same pain, a note that pills saved through eased pain show there instead. Everything is about this one person's records: an association in
