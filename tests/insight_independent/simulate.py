@@ -485,9 +485,11 @@ def main():
         # 56-76% for a test told the window), not the bar the product aims for.
         for what, most, least in (("null", 0.06, None), ("opioid null", 0.06, None),
                                   ("effect", None, 0.30), ("effect higher", 0.01, None),
-                                  # The search on pain, 2% each way: 4.7% of 2,000 journals
-                                  # at 26 weeks, 2.9% at 52, 5.5% of the 400 here.
-                                  ("pain null", 0.07, None)):
+                                  # The search on pain, 2.5% each way with both tails
+                                  # fitted together: 3.9% of 2,000 journals at 26 weeks,
+                                  # 2.9% at 52, 3.8% of the 400 here (each tail fitted
+                                  # apart at 2%: 4.7%, 2.9%, 5.5%).
+                                  ("pain null", 0.06, None)):
             n, d = pooled[what]
             if d and most is not None and n > most * d:
                 failures.append(f"{what}: {n}/{d} > {most:.0%}")
