@@ -810,19 +810,22 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
     let alike = alike(&offsets);
     widen(&mut lows, alike);
     widen(&mut highs, alike);
-    if kind == Outcome::Pain {
+    let pooled: Vec<f64>;
+    let (lows, highs): (&[f64], &[f64]) = if kind == Outcome::Pain {
         // Neither direction is the one looked for, and the lowest and highest z of a shift
         // are alike in distribution (pain is compared at the same point in time only), so
         // both tails are fitted to all of them: twice the draws for one threshold. Fitted
         // apart, each threshold rested on about a dozen independent looks (fewer in short
         // journals) and its noise said "lower" or "higher" to 5.3-5.9% of 12-16-week
         // journals where 4% was meant (`family`, 3,000 a length).
-        let both: Vec<f64> = lows.iter().chain(&highs).copied().collect();
-        (lows, highs) = (both.clone(), both);
-    }
+        pooled = lows.iter().chain(&highs).copied().collect();
+        (&pooled, &pooled)
+    } else {
+        (&lows, &highs)
+    };
     let (p_lower, p_higher) = (
-        tail_chance(&lows, -observed.lowest.1.z),
-        tail_chance(&highs, observed.highest.1.z),
+        tail_chance(lows, -observed.lowest.1.z),
+        tail_chance(highs, observed.highest.1.z),
     );
     let (alpha_lower, alpha_higher) = kind.levels();
     // The window shown: the one in the direction found, if one is; else the clearer.
@@ -836,8 +839,8 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
         Outcome::Painkillers => bootstrap_interval(&data, &observed_lags, fit),
         Outcome::Pain => Some(tested_interval(
             fit,
-            tail_point(&lows, alpha_lower),
-            tail_point(&highs, alpha_higher),
+            tail_point(lows, alpha_lower),
+            tail_point(highs, alpha_higher),
         )),
     }?;
     let usual_weekday = usual_weekday(days, &data.sessions);
@@ -851,7 +854,7 @@ fn search(days: &[Day], outcome: impl Fn(&Day) -> f64, kind: Outcome) -> Option<
             &observed_lags,
             &confounders,
             &shifted_zs,
-            tail_point(&lows, alpha_lower),
+            tail_point(lows, alpha_lower),
         ),
         _ => None,
     };
