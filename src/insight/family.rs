@@ -698,9 +698,9 @@ pub fn cases() -> Vec<(String, Case)> {
             Case::null(weeks, Booking::RandomWeeks),
         ));
     }
-    // A course or two, a weekly rhythm or sessions after bad weeks leave a 13-week journal's
-    // shifted timelines fewer independent looks than random weeks do (the independent
-    // simulator's twice-weekly courses: 5.5-6.0% of 13-week null journals, 2,000 each).
+    // Short journals booked other ways than random weeks: the independent simulator's
+    // twice-weekly courses said "lower" or "higher" to 5.5-6.0% of 13-week null journals
+    // (2,000 each, twice), where 26-week ones stay within the 5%.
     for booking in [Booking::Weekly, Booking::Courses, Booking::OnBadDays] {
         cases.push((
             format!("13 w, no effect, {}", booking.name()),
