@@ -927,9 +927,10 @@ impl ToldAndFound {
 /// 2026-12-06); a one-third drop lasting 3 days or more found at least 80% of
 /// the time in a year. The last is a guard against getting worse, below the 95% that issue 9
 /// asks for (measured: 87–100% by timing at these seeds). The null cases include journals of
-/// two and three months (8 weeks; 13 weeks booked four ways). What null journals with sessions in random weeks
-/// are told a 3-day drop of a third would show must lie within [`MAX_TOLD_GAP`] of how often
-/// such drops are found, at 26 and 52 weeks. Answers the checked cases, or what fell short.
+/// two and three months (8 weeks; 13 weeks booked four ways). What null journals with
+/// sessions in random weeks are told a 3-day drop of a third would show must lie within
+/// [`MAX_TOLD_GAP`] of how often such drops are found, at 26 and 52 weeks. Answers the
+/// checked cases, or what fell short.
 pub fn check(runs: usize) -> Result<String, String> {
     const MAX_POOLED_FALSE_ALARMS: f64 = 0.06;
     const MAX_CASE_FALSE_ALARMS: f64 = 0.12;
