@@ -488,10 +488,11 @@ impl Confounders {
 }
 
 /// The chance under no effect of an extreme at least as large as `observed`, from the same
-/// extreme on the shifted timelines (and the journal's own, `search` adds it). Counting the shifts that reach it is too coarse in the
-/// far tail of a half-year journal: neighbouring shifts are nearly the same timeline, so
-/// 155 of them hold only a few dozen independent looks, and "beyond every shift" happened
-/// to 2–4% of null journals where 1% was meant (measured on `family`). A Gumbel
+/// extreme on the shifted timelines (and the journal's own, which `search` adds). Counting
+/// the shifts that reach it is too coarse in the far tail of a half-year journal:
+/// neighbouring shifts are nearly the same timeline, so 155 of them hold only a few dozen
+/// independent looks, and "beyond every shift" happened to 2–4% of null journals where 1%
+/// was meant (measured on `family`). A Gumbel
 /// distribution, the shape of a maximum of many correlated normal statistics, fitted to the
 /// shifts' mean and spread by moments, gives a smooth tail; measured on `family`, it errs
 /// on the safe side: over 500 null journals its 96% point averaged 2.83 where the shifts'
