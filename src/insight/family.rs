@@ -700,7 +700,8 @@ pub fn cases() -> Vec<(String, Case)> {
     }
     // Short journals booked other ways than random weeks: the independent simulator's
     // twice-weekly courses said "lower" or "higher" to 5.5-6.0% of 13-week null journals
-    // (2,000 each, twice), where 26-week ones stay within the 5%.
+    // (2,000 each, twice), where 26-week ones stay within the 5%; 5.0% since the journal's
+    // own extremes join its shifts' (`lag_scan::search`).
     for booking in [Booking::Weekly, Booking::Courses, Booking::OnBadDays] {
         cases.push((
             format!("13 w, no effect, {}", booking.name()),

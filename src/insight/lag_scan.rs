@@ -492,13 +492,13 @@ impl Confounders {
 /// the shifts that reach it is too coarse in the far tail of a half-year journal:
 /// neighbouring shifts are nearly the same timeline, so 155 of them hold only a few dozen
 /// independent looks, and "beyond every shift" happened to 2–4% of null journals where 1%
-/// was meant (measured on `family`). A Gumbel
-/// distribution, the shape of a maximum of many correlated normal statistics, fitted to the
-/// shifts' mean and spread by moments, gives a smooth tail; measured on `family`, it errs
-/// on the safe side: over 500 null journals its 96% point averaged 2.83 where the shifts'
-/// own averaged 2.64 (counting them said "lower" to 5.8% instead of 4%). Null journals drawn
-/// independently from the journal's own fit, which cut that noise, found no more drops at the
-/// same false-alarm rate and lost the standing appointment's weekly rhythm (`docs/insight.md`).
+/// was meant (measured on `family`). A Gumbel distribution, the shape of a maximum of many
+/// correlated normal statistics, fitted to the shifts' mean and spread by moments, gives a
+/// smooth tail; measured on `family`, it errs on the safe side: over 500 null journals its 96%
+/// point averaged 2.83 where the shifts' own averaged 2.64 (counting them said "lower" to 5.8%
+/// instead of 4%). Null journals drawn independently from the journal's own fit, which cut
+/// that noise, found no more drops at the same false-alarm rate and lost the standing
+/// appointment's weekly rhythm (`docs/insight.md`).
 fn tail_chance(shifted: &[f64], observed: f64) -> f64 {
     // Fewer than two shifts calibrate nothing (`scan` asks for 19).
     let Some((mean, sd)) = mean_and_sd(shifted) else {
